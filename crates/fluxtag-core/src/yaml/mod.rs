@@ -1,0 +1,860 @@
+//! YAML with exact spans.
+//!
+//! [`parse`] turns a file's bytes into documents of owned [`Node`]s, each with the byte range it
+//! covers, plus every comment of the file and every syntax error. It never fails and never
+//! panics: a syntax error is recorded and the rest of the file is still read.
+//!
+//! Two traps of tree-sitter-yaml 0.7.2 are handled here (see `stack.md`): its scanner keeps rows
+//! and columns in 16 bits, so a file is split into documents at `---` lines and each is parsed on
+//! its own, and a single document longer than 32,767 lines (or with a line longer than 32,767
+//! bytes) is not given to tree-sitter at all: it is marked [`Document::oversized`] and the marker
+//! finder scans its lines instead. The tree is walked with a cursor and an explicit stack; no
+//! `Node::parent()` call is ever made.
+
+pub mod scalar;
+
+use std::ops::Range;
+
+pub use scalar::ScalarStyle;
+
+/// The most lines (and bytes in a line) tree-sitter-yaml 0.7.2 handles in one parse.
+pub const TREE_SITTER_LIMIT: usize = 32_767;
+
+/// Deepest nesting converted into [`Node`]s; deeper content is reported and skipped.
+const MAX_DEPTH: usize = 256;
+
+/// A parsed file.
+#[derive(Debug, Clone, Default)]
+pub struct YamlFile {
+    /// Every document in source order.
+    pub documents: Vec<Document>,
+    /// Every comment of the parsed documents, in source order.
+    pub comments: Vec<Comment>,
+    /// Syntax errors, in source order.
+    pub errors: Vec<SyntaxError>,
+    /// Byte length of a leading byte-order mark (0 or 3).
+    pub bom: usize,
+}
+
+/// One YAML document of a file.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// Bytes of the document, from its `---` line (if any) to the next document.
+    pub range: Range<usize>,
+    /// The root node; `None` for an empty or comment-only document, one that was not parsed, or
+    /// an oversized one.
+    pub root: Option<Node>,
+    /// False when the caller's prefilter chose not to parse this document.
+    pub parsed: bool,
+    /// True when the document was too large for tree-sitter-yaml (see the module doc).
+    pub oversized: bool,
+    /// True when a syntax error lies inside this document.
+    pub has_error: bool,
+    /// Offset of the `---` marker that starts this document, if it has one.
+    pub start_marker: Option<usize>,
+}
+
+/// A `#` comment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    /// From the `#` to the end of the line (line break excluded).
+    pub range: Range<usize>,
+}
+
+/// A syntax error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// Where tree-sitter found the error.
+    pub range: Range<usize>,
+    /// What is wrong, in words.
+    pub message: String,
+}
+
+/// A YAML node with its span.
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// Bytes of the node's content (tag and anchor excluded).
+    pub range: Range<usize>,
+    /// Bytes of an explicit tag such as `!!str`.
+    pub tag: Option<Range<usize>>,
+    /// Whether the node is inside a flow collection (`[…]`, `{…}`) or is one.
+    pub in_flow: bool,
+    /// The content.
+    pub value: NodeValue,
+}
+
+/// The content of a [`Node`].
+#[derive(Debug, Clone)]
+pub enum NodeValue {
+    /// A block or flow mapping.
+    Mapping(Vec<Entry>),
+    /// A block or flow sequence.
+    Sequence(Vec<Item>),
+    /// A scalar of any style.
+    Scalar(Scalar),
+    /// An alias `*name`.
+    Alias(String),
+}
+
+/// A key and its value in a mapping.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// The key node.
+    pub key: Node,
+    /// The value node; `None` when the value is empty (null).
+    pub value: Option<Node>,
+    /// Offset of the `:` separating them.
+    pub colon: Option<usize>,
+}
+
+/// An item of a sequence.
+#[derive(Debug, Clone)]
+pub struct Item {
+    /// Offset of the `-` of a block sequence item.
+    pub dash: Option<usize>,
+    /// The item's node; `None` for an empty item.
+    pub value: Option<Node>,
+}
+
+/// A scalar: its style and decoded value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scalar {
+    /// How it is written.
+    pub style: ScalarStyle,
+    /// The decoded value (lossy for bytes that are not UTF-8).
+    pub value: String,
+}
+
+impl Node {
+    /// The value of `key` when this node is a mapping.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).and_then(|e| e.value.as_ref())
+    }
+
+    /// The entry of `key` when this node is a mapping (the last one if the key repeats, as
+    /// go-yaml's node decoding keeps every entry and readers take the last).
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        match &self.value {
+            NodeValue::Mapping(entries) => entries
+                .iter()
+                .rev()
+                .find(|e| e.key.as_str() == Some(key)),
+            _ => None,
+        }
+    }
+
+    /// Follows a path of keys.
+    pub fn path(&self, keys: &[&str]) -> Option<&Node> {
+        keys.iter().try_fold(self, |node, key| node.get(key))
+    }
+
+    /// The decoded text when this node is a scalar.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            NodeValue::Scalar(s) => Some(&s.value),
+            _ => None,
+        }
+    }
+
+    /// The scalar when this node is one.
+    pub fn as_scalar(&self) -> Option<&Scalar> {
+        match &self.value {
+            NodeValue::Scalar(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The entries when this node is a mapping.
+    pub fn entries(&self) -> &[Entry] {
+        match &self.value {
+            NodeValue::Mapping(entries) => entries,
+            _ => &[],
+        }
+    }
+
+    /// The items when this node is a sequence.
+    pub fn items(&self) -> &[Item] {
+        match &self.value {
+            NodeValue::Sequence(items) => items,
+            _ => &[],
+        }
+    }
+
+    /// Whether this node is a mapping.
+    pub fn is_mapping(&self) -> bool {
+        matches!(self.value, NodeValue::Mapping(_))
+    }
+
+    /// Whether this node is a plain scalar reading as null (`null`, `~`, `Null`, `NULL`).
+    pub fn is_null(&self) -> bool {
+        matches!(&self.value, NodeValue::Scalar(Scalar { style: ScalarStyle::Plain, value })
+            if matches!(value.as_str(), "null" | "Null" | "NULL" | "~" | ""))
+    }
+}
+
+/// A document split point found in the raw bytes.
+#[derive(Debug, Clone)]
+struct Chunk {
+    range: Range<usize>,
+    start_marker: Option<usize>,
+}
+
+/// Splits the file into documents at lines that start with `---` followed by white space or the
+/// end of the line. Chunks holding only directives and comments are joined to the next one.
+fn split_documents(text: &[u8], start: usize) -> Vec<Chunk> {
+    let mut chunks = Vec::new();
+    let mut chunk_start = start;
+    let mut marker = None;
+    let mut line_start = start;
+    while line_start < text.len() {
+        let line_end = text[line_start..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(text.len(), |p| line_start + p);
+        let line = &text[line_start..line_end];
+        let is_marker = line.starts_with(b"---")
+            && line.get(3).is_none_or(|b| matches!(b, b' ' | b'\t' | b'\r'));
+        if is_marker {
+            let previous = &text[chunk_start..line_start];
+            let only_directives = previous
+                .split(|&b| b == b'\n')
+                .all(|l| {
+                    let l = l.trim_ascii();
+                    l.is_empty() || l.starts_with(b"#") || l.starts_with(b"%")
+                })
+                && previous.split(|&b| b == b'\n').any(|l| l.starts_with(b"%"));
+            if line_start > chunk_start && !only_directives {
+                chunks.push(Chunk {
+                    range: chunk_start..line_start,
+                    start_marker: marker,
+                });
+                chunk_start = line_start;
+            }
+            marker = Some(line_start);
+        }
+        line_start = line_end + 1;
+    }
+    if chunk_start < text.len() || chunks.is_empty() {
+        chunks.push(Chunk {
+            range: chunk_start..text.len(),
+            start_marker: marker,
+        });
+    }
+    chunks
+}
+
+/// Whether a chunk is too large for tree-sitter-yaml 0.7.2.
+fn oversized(bytes: &[u8]) -> bool {
+    let mut lines = 0usize;
+    let mut longest = 0usize;
+    let mut current = 0usize;
+    for &b in bytes {
+        if b == b'\n' {
+            lines += 1;
+            longest = longest.max(current);
+            current = 0;
+        } else {
+            current += 1;
+        }
+    }
+    longest = longest.max(current);
+    lines >= TREE_SITTER_LIMIT || longest >= TREE_SITTER_LIMIT
+}
+
+/// A reusable YAML parser.
+pub struct Parser {
+    inner: tree_sitter::Parser,
+    ready: bool,
+}
+
+impl Default for Parser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for Parser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Parser").field("ready", &self.ready).finish()
+    }
+}
+
+impl Parser {
+    /// A parser for YAML.
+    pub fn new() -> Parser {
+        let mut inner = tree_sitter::Parser::new();
+        let ready = inner
+            .set_language(&tree_sitter_yaml::LANGUAGE.into())
+            .is_ok();
+        Parser { inner, ready }
+    }
+
+    /// Parses `text`. Documents for which `want` returns false are listed but not parsed.
+    pub fn parse(&mut self, text: &[u8], want: &dyn Fn(&[u8]) -> bool) -> YamlFile {
+        let bom = if text.starts_with(b"\xef\xbb\xbf") { 3 } else { 0 };
+        let mut file = YamlFile {
+            bom,
+            ..YamlFile::default()
+        };
+        for chunk in split_documents(text, bom) {
+            let bytes = &text[chunk.range.clone()];
+            let mut document = Document {
+                range: chunk.range.clone(),
+                root: None,
+                parsed: false,
+                oversized: false,
+                has_error: false,
+                start_marker: chunk.start_marker,
+            };
+            if !want(bytes) {
+                file.documents.push(document);
+                continue;
+            }
+            document.parsed = true;
+            if oversized(bytes) {
+                document.oversized = true;
+                file.documents.push(document);
+                continue;
+            }
+            let errors_before = file.errors.len();
+            let roots = self.parse_chunk(text, chunk.range.clone(), &mut file);
+            document.has_error = file.errors.len() > errors_before;
+            let mut roots = roots.into_iter();
+            document.root = roots.next().flatten();
+            file.documents.push(document);
+            // Content after a `...` end marker parses as further documents of the same chunk.
+            for extra in roots {
+                file.documents.push(Document {
+                    range: chunk.range.clone(),
+                    root: extra,
+                    parsed: true,
+                    oversized: false,
+                    has_error: false,
+                    start_marker: None,
+                });
+            }
+        }
+        file
+    }
+
+    /// Parses one chunk and returns the root of each document found in it.
+    fn parse_chunk(
+        &mut self,
+        text: &[u8],
+        range: Range<usize>,
+        file: &mut YamlFile,
+    ) -> Vec<Option<Node>> {
+        let bytes = &text[range.clone()];
+        let tree = if self.ready {
+            self.inner.parse(bytes, None)
+        } else {
+            None
+        };
+        let Some(tree) = tree else {
+            file.errors.push(SyntaxError {
+                range: range.clone(),
+                message: "the YAML parser could not read this document".to_string(),
+            });
+            return vec![None];
+        };
+        let mut builder = Builder {
+            text,
+            offset: range.start,
+            comments: &mut file.comments,
+            errors: &mut file.errors,
+        };
+        let root = tree.root_node();
+        let mut roots = Vec::new();
+        let mut cursor = root.walk();
+        if root.kind() == "stream" {
+            for child in root.children(&mut cursor) {
+                match child.kind() {
+                    "document" => roots.push(builder.document(child)),
+                    "comment" => builder.comment(child),
+                    _ => {
+                        builder.check_error(child);
+                        if let Some(node) = builder.node(child, 0, false) {
+                            roots.push(Some(node));
+                        }
+                    }
+                }
+            }
+        } else {
+            // The whole chunk failed to parse: recover what can be read.
+            builder.check_error(root);
+            roots.push(builder.node(root, 0, false));
+        }
+        if roots.is_empty() {
+            roots.push(None);
+        }
+        file.comments.sort_by_key(|c| c.range.start);
+        file.comments.dedup();
+        roots
+    }
+}
+
+/// Parses `text` with a fresh parser, reading every document.
+pub fn parse(text: &[u8]) -> YamlFile {
+    Parser::new().parse(text, &|_| true)
+}
+
+struct Builder<'a> {
+    text: &'a [u8],
+    offset: usize,
+    comments: &'a mut Vec<Comment>,
+    errors: &'a mut Vec<SyntaxError>,
+}
+
+impl Builder<'_> {
+    fn range(&self, node: tree_sitter::Node) -> Range<usize> {
+        let r = node.byte_range();
+        (r.start + self.offset)..(r.end + self.offset)
+    }
+
+    fn source(&self, node: tree_sitter::Node) -> String {
+        String::from_utf8_lossy(&self.text[self.range(node)]).into_owned()
+    }
+
+    fn comment(&mut self, node: tree_sitter::Node) {
+        let range = self.range(node);
+        // tree-sitter includes a trailing `\r` of CRLF files in the comment.
+        let mut end = range.end;
+        while end > range.start && self.text[end - 1] == b'\r' {
+            end -= 1;
+        }
+        self.comments.push(Comment {
+            range: range.start..end,
+        });
+    }
+
+    /// Records the first error or missing node below `node`, if any.
+    fn check_error(&mut self, node: tree_sitter::Node) {
+        if !node.has_error() {
+            return;
+        }
+        let mut cursor = node.walk();
+        let mut current = node;
+        loop {
+            if current.is_error() || current.is_missing() {
+                break;
+            }
+            let next = current
+                .children(&mut cursor)
+                .find(|c| c.has_error() || c.is_missing());
+            match next {
+                Some(child) => current = child,
+                None => break,
+            }
+        }
+        let range = self.range(current);
+        let message = if current.is_missing() {
+            format!("syntax error: missing `{}`", current.kind())
+        } else {
+            let snippet = String::from_utf8_lossy(
+                &self.text[range.start..range.end.min(range.start + 20)],
+            )
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string();
+            if snippet.trim().is_empty() {
+                "syntax error".to_string()
+            } else {
+                format!("syntax error near `{}`", snippet.trim())
+            }
+        };
+        self.errors.push(SyntaxError { range, message });
+    }
+
+    fn document(&mut self, node: tree_sitter::Node) -> Option<Node> {
+        self.check_error(node);
+        let mut cursor = node.walk();
+        let mut root = None;
+        for child in node.children(&mut cursor) {
+            match child.kind() {
+                "comment" => self.comment(child),
+                "block_node" | "flow_node" | "ERROR" if root.is_none() => {
+                    root = self.node(child, 0, false);
+                }
+                _ => self.collect_comments(child),
+            }
+        }
+        root
+    }
+
+    /// Collects comments anywhere below `node` (used for parts not converted to nodes).
+    fn collect_comments(&mut self, node: tree_sitter::Node) {
+        if node.kind() == "comment" {
+            self.comment(node);
+            return;
+        }
+        let mut cursor = node.walk();
+        let children: Vec<_> = node.children(&mut cursor).collect();
+        for child in children {
+            self.collect_comments(child);
+        }
+    }
+
+    /// Converts a tree-sitter node into a [`Node`].
+    fn node(&mut self, node: tree_sitter::Node, depth: usize, in_flow: bool) -> Option<Node> {
+        if depth > MAX_DEPTH {
+            self.errors.push(SyntaxError {
+                range: self.range(node),
+                message: format!("nesting deeper than {MAX_DEPTH} levels is not read"),
+            });
+            return None;
+        }
+        let kind = node.kind();
+        match kind {
+            "block_node" | "flow_node" => {
+                let mut tag = None;
+                let mut content = None;
+                let mut cursor = node.walk();
+                for child in node.children(&mut cursor) {
+                    match child.kind() {
+                        "tag" => tag = Some(self.range(child)),
+                        "anchor" => {}
+                        "comment" => self.comment(child),
+                        _ if content.is_none() => content = Some(child),
+                        _ => self.collect_comments(child),
+                    }
+                }
+                let mut converted = match content {
+                    Some(content) => self.node(content, depth + 1, in_flow)?,
+                    // A tag or anchor without content: an empty scalar right after it.
+                    None => {
+                        let end = self.range(node).end;
+                        Node {
+                            range: end..end,
+                            tag: None,
+                            in_flow,
+                            value: NodeValue::Scalar(Scalar {
+                                style: ScalarStyle::Plain,
+                                value: String::new(),
+                            }),
+                        }
+                    }
+                };
+                converted.tag = tag;
+                Some(converted)
+            }
+            "plain_scalar" | "single_quote_scalar" | "double_quote_scalar" | "block_scalar" => {
+                let source = self.source(node);
+                let (style, value) = match kind {
+                    "plain_scalar" => (ScalarStyle::Plain, scalar::decode_plain(&source)),
+                    "single_quote_scalar" => {
+                        (ScalarStyle::SingleQuoted, scalar::decode_single(&source))
+                    }
+                    "double_quote_scalar" => {
+                        (ScalarStyle::DoubleQuoted, scalar::decode_double(&source))
+                    }
+                    _ => {
+                        let style = if source.starts_with('>') {
+                            ScalarStyle::Folded
+                        } else {
+                            ScalarStyle::Literal
+                        };
+                        (style, scalar::decode_block(&source))
+                    }
+                };
+                Some(Node {
+                    range: self.trimmed_range(node),
+                    tag: None,
+                    in_flow,
+                    value: NodeValue::Scalar(Scalar { style, value }),
+                })
+            }
+            "alias" => {
+                let source = self.source(node);
+                Some(Node {
+                    range: self.range(node),
+                    tag: None,
+                    in_flow,
+                    value: NodeValue::Alias(source.trim_start_matches('*').to_string()),
+                })
+            }
+            "block_mapping" | "flow_mapping" => {
+                let flow = in_flow || kind == "flow_mapping";
+                let entries = self.entries(node, depth, flow);
+                Some(Node {
+                    range: self.range(node),
+                    tag: None,
+                    in_flow: flow,
+                    value: NodeValue::Mapping(entries),
+                })
+            }
+            "block_sequence" | "flow_sequence" => {
+                let flow = in_flow || kind == "flow_sequence";
+                let items = self.items(node, depth, flow);
+                Some(Node {
+                    range: self.range(node),
+                    tag: None,
+                    in_flow: flow,
+                    value: NodeValue::Sequence(items),
+                })
+            }
+            _ => {
+                // ERROR and anything unexpected: read it as a mapping if it holds pairs, a
+                // sequence if it holds items, else the first node that converts.
+                let mut cursor = node.walk();
+                let children: Vec<_> = node.children(&mut cursor).collect();
+                if children
+                    .iter()
+                    .any(|c| matches!(c.kind(), "block_mapping_pair" | "flow_pair"))
+                {
+                    let entries = self.entries(node, depth, in_flow);
+                    return Some(Node {
+                        range: self.range(node),
+                        tag: None,
+                        in_flow,
+                        value: NodeValue::Mapping(entries),
+                    });
+                }
+                if children.iter().any(|c| c.kind() == "block_sequence_item") {
+                    let items = self.items(node, depth, in_flow);
+                    return Some(Node {
+                        range: self.range(node),
+                        tag: None,
+                        in_flow,
+                        value: NodeValue::Sequence(items),
+                    });
+                }
+                let mut found = None;
+                for child in children {
+                    if child.kind() == "comment" {
+                        self.comment(child);
+                    } else if found.is_none() && child.is_named() {
+                        found = self.node(child, depth + 1, in_flow);
+                    } else {
+                        self.collect_comments(child);
+                    }
+                }
+                found
+            }
+        }
+    }
+
+    /// The range of a scalar without trailing `\r` (CRLF files) or white space.
+    fn trimmed_range(&self, node: tree_sitter::Node) -> Range<usize> {
+        let range = self.range(node);
+        let mut end = range.end;
+        while end > range.start && matches!(self.text[end - 1], b'\r') {
+            end -= 1;
+        }
+        range.start..end
+    }
+
+    fn entries(&mut self, node: tree_sitter::Node, depth: usize, in_flow: bool) -> Vec<Entry> {
+        let mut entries = Vec::new();
+        let mut cursor = node.walk();
+        let children: Vec<_> = node.children(&mut cursor).collect();
+        for child in children {
+            match child.kind() {
+                "block_mapping_pair" | "flow_pair" => {
+                    let mut key = None;
+                    let mut value = None;
+                    let mut colon = None;
+                    let mut pair_cursor = child.walk();
+                    let parts: Vec<_> = child.children(&mut pair_cursor).collect();
+                    let mut seen_colon = false;
+                    for part in parts {
+                        match part.kind() {
+                            ":" => {
+                                seen_colon = true;
+                                colon = Some(self.range(part).start);
+                            }
+                            "comment" => self.comment(part),
+                            "?" => {}
+                            _ if part.is_named() => {
+                                let converted = self.node(part, depth + 1, in_flow);
+                                if seen_colon {
+                                    value = value.or(converted);
+                                } else {
+                                    key = key.or(converted);
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    let key = key.unwrap_or_else(|| {
+                        let at = colon.unwrap_or_else(|| self.range(child).start);
+                        Node {
+                            range: at..at,
+                            tag: None,
+                            in_flow,
+                            value: NodeValue::Scalar(Scalar {
+                                style: ScalarStyle::Plain,
+                                value: String::new(),
+                            }),
+                        }
+                    });
+                    entries.push(Entry { key, value, colon });
+                }
+                "flow_node" => {
+                    if let Some(key) = self.node(child, depth + 1, in_flow) {
+                        entries.push(Entry {
+                            key,
+                            value: None,
+                            colon: None,
+                        });
+                    }
+                }
+                "comment" => self.comment(child),
+                _ => self.collect_comments(child),
+            }
+        }
+        entries
+    }
+
+    fn items(&mut self, node: tree_sitter::Node, depth: usize, in_flow: bool) -> Vec<Item> {
+        let mut items = Vec::new();
+        let mut cursor = node.walk();
+        let children: Vec<_> = node.children(&mut cursor).collect();
+        for child in children {
+            match child.kind() {
+                "block_sequence_item" => {
+                    let mut dash = None;
+                    let mut value = None;
+                    let mut item_cursor = child.walk();
+                    let parts: Vec<_> = child.children(&mut item_cursor).collect();
+                    for part in parts {
+                        match part.kind() {
+                            "-" => dash = Some(self.range(part).start),
+                            "comment" => self.comment(part),
+                            _ if part.is_named() && value.is_none() => {
+                                value = self.node(part, depth + 1, in_flow);
+                            }
+                            _ => self.collect_comments(part),
+                        }
+                    }
+                    items.push(Item { dash, value });
+                }
+                "flow_node" => items.push(Item {
+                    dash: None,
+                    value: self.node(child, depth + 1, in_flow),
+                }),
+                "flow_pair" => {
+                    let range = self.range(child);
+                    // A single-pair mapping inside a flow sequence: `[a: b]`.
+                    let entries = {
+                        let mut holder = Vec::new();
+                        let mut pair_cursor = child.walk();
+                        let parts: Vec<_> = child.children(&mut pair_cursor).collect();
+                        let mut key = None;
+                        let mut value = None;
+                        let mut colon = None;
+                        for part in parts {
+                            match part.kind() {
+                                ":" => colon = Some(self.range(part).start),
+                                "comment" => self.comment(part),
+                                _ if part.is_named() => {
+                                    let converted = self.node(part, depth + 1, true);
+                                    if colon.is_some() {
+                                        value = value.or(converted);
+                                    } else {
+                                        key = key.or(converted);
+                                    }
+                                }
+                                _ => {}
+                            }
+                        }
+                        if let Some(key) = key {
+                            holder.push(Entry { key, value, colon });
+                        }
+                        holder
+                    };
+                    items.push(Item {
+                        dash: None,
+                        value: Some(Node {
+                            range,
+                            tag: None,
+                            in_flow: true,
+                            value: NodeValue::Mapping(entries),
+                        }),
+                    });
+                }
+                "comment" => self.comment(child),
+                _ => self.collect_comments(child),
+            }
+        }
+        items
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scalar_at<'a>(node: &'a Node, path: &[&str]) -> &'a Node {
+        node.path(path).unwrap()
+    }
+
+    #[test]
+    fn spans_and_values() {
+        let text = b"a:\n  b: 'x''y' # c\n  c: [1, \"two\"]\n";
+        let file = parse(text);
+        assert!(file.errors.is_empty());
+        let root = file.documents[0].root.as_ref().unwrap();
+        let b = scalar_at(root, &["a", "b"]);
+        assert_eq!(b.as_str(), Some("x'y"));
+        assert_eq!(&text[b.range.clone()], b"'x''y'");
+        assert_eq!(file.comments.len(), 1);
+        assert_eq!(&text[file.comments[0].range.clone()], b"# c");
+        let c = scalar_at(root, &["a", "c"]);
+        assert_eq!(c.items().len(), 2);
+        assert_eq!(c.items()[1].value.as_ref().unwrap().as_str(), Some("two"));
+        assert!(c.in_flow);
+    }
+
+    #[test]
+    fn documents_are_split_and_parsed_separately() {
+        let text = b"---\na: 1\n---\nb: 2\n--- # c\nc: 3\n";
+        let file = parse(text);
+        assert_eq!(file.documents.len(), 3);
+        assert_eq!(file.documents[2].start_marker, Some(18));
+        let c = file.documents[2].root.as_ref().unwrap().get("c").unwrap();
+        assert_eq!(&text[c.range.clone()], b"3");
+    }
+
+    #[test]
+    fn crlf_and_bom() {
+        let text = b"\xef\xbb\xbfa: x # c\r\nb: y\r\n";
+        let file = parse(text);
+        assert_eq!(file.bom, 3);
+        let root = file.documents[0].root.as_ref().unwrap();
+        let a = root.get("a").unwrap();
+        assert_eq!(&text[a.range.clone()], b"x");
+        assert_eq!(&text[file.comments[0].range.clone()], b"# c");
+        let b = root.get("b").unwrap();
+        assert_eq!(&text[b.range.clone()], b"y");
+    }
+
+    #[test]
+    fn syntax_errors_are_reported_and_reading_goes_on() {
+        let text = b"a: [1\nb: 2\n---\nc: 3\n";
+        let file = parse(text);
+        assert!(!file.errors.is_empty());
+        assert!(file.documents[0].has_error);
+        assert!(!file.documents[1].has_error);
+        assert!(file.documents[1].root.as_ref().unwrap().get("c").is_some());
+    }
+
+    #[test]
+    fn prefilter_skips_documents() {
+        let text = b"a: 1\n---\nb: 2\n";
+        let file = Parser::new().parse(text, &|bytes| bytes.starts_with(b"---"));
+        assert!(!file.documents[0].parsed);
+        assert!(file.documents[1].parsed);
+    }
+
+    #[test]
+    fn oversized_documents_are_not_given_to_tree_sitter() {
+        let mut text = String::from("items:\n");
+        for i in 0..(TREE_SITTER_LIMIT + 10) {
+            text.push_str(&format!("- v{i}\n"));
+        }
+        let file = parse(text.as_bytes());
+        assert!(file.documents[0].oversized);
+        assert!(file.documents[0].root.is_none());
+    }
+}
