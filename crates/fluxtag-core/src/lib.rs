@@ -11,3 +11,5 @@
 
 pub mod text;
 pub mod yaml;
+pub mod diag;
+pub mod marker;

@@ -291,6 +291,33 @@ impl Parser {
 
     /// Parses `text`. Documents for which `want` returns false are listed but not parsed.
     pub fn parse(&mut self, text: &[u8], want: &dyn Fn(&[u8]) -> bool) -> YamlFile {
+        // Bytes that are not UTF-8 are replaced by `?` of the same length in a private copy, so
+        // that every offset still points into the original bytes. go-yaml rejects such files,
+        // which is recorded as a syntax error.
+        let sanitized;
+        let mut invalid_at = None;
+        let text = match std::str::from_utf8(text) {
+            Ok(_) => text,
+            Err(error) => {
+                invalid_at = Some(error.valid_up_to());
+                sanitized = sanitize_utf8(text);
+                &sanitized[..]
+            }
+        };
+        let mut file = self.parse_valid(text, want);
+        if let Some(at) = invalid_at {
+            file.errors.insert(
+                0,
+                SyntaxError {
+                    range: at..at + 1,
+                    message: format!("byte {at} is not valid UTF-8"),
+                },
+            );
+        }
+        file
+    }
+
+    fn parse_valid(&mut self, text: &[u8], want: &dyn Fn(&[u8]) -> bool) -> YamlFile {
         let bom = if text.starts_with(b"\xef\xbb\xbf") { 3 } else { 0 };
         let mut file = YamlFile {
             bom,
@@ -391,6 +418,16 @@ impl Parser {
         file.comments.dedup();
         roots
     }
+}
+
+/// A copy of `text` where every byte of an invalid UTF-8 sequence is `?`.
+fn sanitize_utf8(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    for chunk in text.utf8_chunks() {
+        out.extend_from_slice(chunk.valid().as_bytes());
+        out.extend(std::iter::repeat_n(b'?', chunk.invalid().len()));
+    }
+    out
 }
 
 /// Parses `text` with a fresh parser, reading every document.

@@ -1,0 +1,198 @@
+//! Markers and near misses (spec `flux-semantics.md` §1.2–§1.4, `fluxtag-differences.md` §2).
+//!
+//! Each case is a small YAML file; the test renders what the finder saw (markers with the text of
+//! their scalar, diagnostics with the code and the text of their range) and compares it.
+
+use fluxtag_core::marker::{Marker, find_markers};
+use fluxtag_core::text::LineIndex;
+use fluxtag_core::yaml;
+
+fn render(path: &str, text: &str) -> String {
+    let bytes = text.as_bytes();
+    let file = yaml::parse(bytes);
+    let index = LineIndex::new(bytes);
+    let found = find_markers(path, bytes, &file, &index);
+    let mut out = String::new();
+    for m in &found.markers {
+        out.push_str(&render_marker(bytes, &index, m));
+    }
+    for d in &found.diagnostics {
+        let line = index.line_of(d.range.start) + 1;
+        out.push_str(&format!(
+            "{} L{}: {:?} — {}\n",
+            d.code,
+            line,
+            String::from_utf8_lossy(&bytes[d.range.clone()]),
+            d.message
+        ));
+    }
+    out
+}
+
+fn render_marker(bytes: &[u8], index: &LineIndex, m: &Marker) -> String {
+    let target = match &m.target {
+        Ok(t) => format!("{}/{} {}", t.namespace, t.name, t.kind.as_str()),
+        Err(e) => format!("{e:?}"),
+    };
+    format!(
+        "marker L{} {:?} {} value={:?} ({}) ref={:?} via {:?}\n",
+        index.line_of(m.scalar.start) + 1,
+        String::from_utf8_lossy(&bytes[m.scalar.clone()]),
+        target,
+        m.value,
+        m.style.as_str(),
+        String::from_utf8_lossy(&bytes[m.reference_range.clone()]),
+        m.placement
+    )
+}
+
+fn check(name: &str, path: &str, text: &str) {
+    insta::assert_snapshot!(name, render(path, text));
+}
+
+/// Every marker form Flux reads and every near miss it silently ignores (spec §1.4; differences §2).
+#[test]
+fn near_misses() {
+    check(
+        "near_misses",
+        "near-misses.yaml",
+        include_str!("fixtures/markers/near-misses.yaml"),
+    );
+}
+
+/// Spec §1.2: only `.yaml`, `.yml` and `Kustomization` (case-sensitive) are read.
+#[test]
+fn skipped_for_its_extension() {
+    let text = "image: a:1 # {\"$imagepolicy\": \"ns:p\"}\n";
+    check("skipped_extension", "deploy.YAML", text);
+    check("read_kustomization", "apps/Kustomization", text);
+    check("skipped_kustomization_lowercase", "apps/kustomization", text);
+}
+
+/// Spec §1.2: screening needs the exact `"$imagepolicy"` bytes.
+#[test]
+fn skipped_without_the_screening_token() {
+    check(
+        "skipped_screening",
+        "a.yaml",
+        "image: a:1 # {'$imagepolicy': 'ns:p'}\n",
+    );
+}
+
+/// Spec §1.2/§1.3: parse errors, `----` and `--- |` separators, top-level sequences and scalar
+/// `metadata` make Flux skip the file silently.
+#[test]
+fn skipped_shapes() {
+    check(
+        "skipped_parse_error",
+        "a.yaml",
+        "a: [1\nimage: a:1 # {\"$imagepolicy\": \"ns:p\"}\n",
+    );
+    check(
+        "skipped_dashes",
+        "a.yaml",
+        "a: 1\n----\nimage: a:1 # {\"$imagepolicy\": \"ns:p\"}\n",
+    );
+    check(
+        "skipped_separator_text",
+        "a.yaml",
+        "a: 1\n--- |\nimage: a:1 # {\"$imagepolicy\": \"ns:p\"}\n",
+    );
+    check(
+        "skipped_sequence",
+        "a.yaml",
+        "- image: a:1 # {\"$imagepolicy\": \"ns:p\"}\n",
+    );
+    check(
+        "skipped_metadata_scalar",
+        "a.yaml",
+        "metadata: x\nimage: a:1 # {\"$imagepolicy\": \"ns:p\"}\n",
+    );
+    check(
+        "skipped_directive",
+        "a.yaml",
+        "%YAML 1.2\n---\nimage: a:1 # {\"$imagepolicy\": \"ns:p\"}\n",
+    );
+    check(
+        "separator_with_comment_is_fine",
+        "a.yaml",
+        "a: 1\n--- # next\nimage: a:1 # {\"$imagepolicy\": \"ns:p\"}\n",
+    );
+}
+
+/// Inputs that must survive: CRLF, BOM, tabs in comments, non-UTF-8 bytes, Helm templates.
+#[test]
+fn survives_odd_inputs() {
+    check(
+        "crlf_bom",
+        "a.yaml",
+        "\u{feff}a: 1\r\nimage: 'a:1' # {\"$imagepolicy\": \"ns:p\"}\r\ntag: x\r\n",
+    );
+    check(
+        "tab_before_comment",
+        "a.yaml",
+        "image: a:1\t# {\"$imagepolicy\": \"ns:p\"}\n",
+    );
+    check(
+        "helm_template",
+        "templates/deploy.yaml",
+        "metadata:\n  name: {{ .Release.Name }}\nimage: a:1 # {\"$imagepolicy\": \"ns:p\"}\n",
+    );
+    check(
+        "non_ascii_value",
+        "a.yaml",
+        "note: \"héllo\"\nimage: \"ghcr.io/é:1\" # {\"$imagepolicy\": \"ns:p\"}\n",
+    );
+}
+
+#[test]
+fn non_utf8_bytes_do_not_stop_the_finder() {
+    let mut bytes = b"note: \xff\xfe\n".to_vec();
+    bytes.extend_from_slice(b"image: a:1 # {\"$imagepolicy\": \"ns:p\"}\n");
+    let file = yaml::parse(&bytes);
+    let index = LineIndex::new(&bytes);
+    let found = find_markers("a.yaml", &bytes, &file, &index);
+    assert_eq!(found.markers.len(), 1);
+    assert_eq!(found.markers[0].value, "a:1");
+    // go-yaml rejects invalid UTF-8, so Flux skips the file: say so.
+    let skipped = found
+        .diagnostics
+        .iter()
+        .find(|d| d.code.as_str() == "file-skipped")
+        .expect("a file-skipped diagnostic");
+    assert!(skipped.message.contains("UTF-8"), "{}", skipped.message);
+}
+
+/// A comment that mentions `$imagepolicy` in prose is not a marker and not an error.
+#[test]
+fn prose_is_neither_marker_nor_error() {
+    let out = render(
+        "a.yaml",
+        "# This file uses \"$imagepolicy\" markers, see the docs.\nimage: a:1 # bump with $imagepolicy\n",
+    );
+    assert_eq!(out, "");
+}
+
+/// stack.md trap 1: a document over 32,768 lines is read line by line, markers are not lost.
+#[test]
+fn oversized_documents_keep_their_markers() {
+    let mut text = String::from("items:\n");
+    for i in 0..40_000 {
+        if i % 10_000 == 0 {
+            text.push_str(&format!("- image: a:{i} # {{\"$imagepolicy\": \"ns:p{i}\"}}\n"));
+        } else {
+            text.push_str("- x\n");
+        }
+    }
+    text.push_str("---\nimage: b:1 # {\"$imagepolicy\": \"ns:small\"}\n");
+    let bytes = text.as_bytes();
+    let file = yaml::parse(bytes);
+    let index = LineIndex::new(bytes);
+    let found = find_markers("big.yaml", bytes, &file, &index);
+    let values: Vec<&str> = found.markers.iter().map(|m| m.value.as_str()).collect();
+    assert_eq!(values, ["a:0", "a:10000", "a:20000", "a:30000", "b:1"]);
+    for m in &found.markers {
+        assert_eq!(&bytes[m.scalar.clone()], m.value.as_bytes());
+    }
+    assert!(found.diagnostics.iter().any(|d| d.code.as_str() == "line-scanned"));
+}
