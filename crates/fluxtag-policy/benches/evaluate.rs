@@ -1,1 +1,3 @@
+//! Benchmarks of policy evaluation (filled in with the policy module).
+
 fn main() {}

@@ -1,1 +1,14 @@
-//! stub
+//! fluxtag-policy: the Flux image-policy engine, written from the reference spec.
+//!
+//! This crate owns everything that decides *which tag* a Flux `ImagePolicy` selects, computed
+//! exactly as image-reflector-controller computes it. So far:
+//!
+//! * [`image_ref`]: `ImageRepository.spec.image` validation and canonical names, and full
+//!   reference parsing (go-containerregistry v0.21.6 rules).
+//!
+//! It must stay pure: no I/O, no environment, no clock, no network, no printing, and no
+//! panics on any input. Tags come in as data; results and typed errors go out.
+
+pub mod image_ref;
+
+pub use image_ref::{ImageRef, ImageRefError, ParsedReference, parse_reference};
