@@ -9,7 +9,8 @@
 //! know the language server protocol or output formats, and must not panic on any input: bad
 //! input becomes a diagnostic.
 
+pub mod diag;
+pub mod flux;
+pub mod marker;
 pub mod text;
 pub mod yaml;
-pub mod diag;
-pub mod marker;

@@ -248,7 +248,10 @@ pub fn classify_comment(comment: &str) -> CommentClass {
         };
     };
     for (key, value) in &map {
-        if !matches!(value, serde_json::Value::String(_) | serde_json::Value::Null) {
+        if !matches!(
+            value,
+            serde_json::Value::String(_) | serde_json::Value::Null
+        ) {
             return CommentClass::Malformed {
                 reason: format!(
                     "the value of {key:?} is not a string; Flux ignores a marker with any non-string value"
@@ -258,9 +261,11 @@ pub fn classify_comment(comment: &str) -> CommentClass {
         }
     }
     let Some(reference) = map.get("$imagepolicy") else {
-        let near = map
-            .keys()
-            .find(|k| k.trim().trim_start_matches('$').eq_ignore_ascii_case("imagepolicy"));
+        let near = map.keys().find(|k| {
+            k.trim()
+                .trim_start_matches('$')
+                .eq_ignore_ascii_case("imagepolicy")
+        });
         let reason = match near {
             Some(key) => format!("the key must be exactly \"$imagepolicy\", not {key:?}"),
             None => "the marker has no \"$imagepolicy\" key".to_string(),
@@ -419,9 +424,7 @@ impl Finder<'_> {
     /// The comment that starts after `end` on the same line with only blanks between.
     fn trailing_comment(&self, end: usize) -> Option<usize> {
         let line = self.line(end.saturating_sub(1).max(0));
-        let at = self
-            .comments
-            .partition_point(|c| c.range.start < end);
+        let at = self.comments.partition_point(|c| c.range.start < end);
         let comment = self.comments.get(at)?;
         if comment.line != line {
             return None;
@@ -435,7 +438,9 @@ impl Finder<'_> {
     /// The contiguous block of own-line comments directly above `line`.
     fn comment_block_above(&self, line: u32) -> Vec<usize> {
         let line_start = self.index.line_start(line);
-        let mut at = self.comments.partition_point(|c| c.range.start < line_start);
+        let mut at = self
+            .comments
+            .partition_point(|c| c.range.start < line_start);
         let mut block = Vec::new();
         let mut expected = line;
         while at > 0 {
@@ -481,8 +486,7 @@ impl Finder<'_> {
                 for item in items {
                     if let Some(dash) = item.dash {
                         let value = item.value.as_ref().map(|v| self.anchor_value(v));
-                        self.anchors
-                            .push((self.line(dash), Anchor::Item { value }));
+                        self.anchors.push((self.line(dash), Anchor::Item { value }));
                     }
                     if let Some(value) = &item.value {
                         self.visit_value(value, item.dash, document);
@@ -605,8 +609,7 @@ impl Finder<'_> {
                     comment: comment.range.clone(),
                     target: parse_reference(&reference),
                     reference,
-                    reference_range: (start + reference_range.start)
-                        ..(start + reference_range.end),
+                    reference_range: (start + reference_range.start)..(start + reference_range.end),
                     scalar: node.range.clone(),
                     style: scalar.style,
                     value: scalar.value.clone(),
@@ -832,7 +835,12 @@ impl Finder<'_> {
             );
         }
         // A comment at the end of a line with something before it.
-        for anchor in self.anchors_on(comment.line).collect::<Vec<_>>().into_iter().rev() {
+        for anchor in self
+            .anchors_on(comment.line)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+        {
             match anchor {
                 Anchor::Key { key, value } if key.end <= comment.range.start => {
                     let key_text = String::from_utf8_lossy(&self.text[key.clone()]);
@@ -930,8 +938,7 @@ impl Finder<'_> {
             .filter(|(_, c)| !matches!(c.class, CommentClass::NotMarker))
             .map(|(i, _)| i)
             .collect();
-        if self.out.markers.is_empty() && candidates.is_empty() && self.out.diagnostics.is_empty()
-        {
+        if self.out.markers.is_empty() && candidates.is_empty() && self.out.diagnostics.is_empty() {
             return;
         }
         let first = self
@@ -945,7 +952,8 @@ impl Finder<'_> {
         let count = self.out.markers.len();
         let (reason, range, help) = if !flux_reads_path(self.path) {
             (
-                "its name does not end in `.yaml` or `.yml` (nor is it `Kustomization`)".to_string(),
+                "its name does not end in `.yaml` or `.yml` (nor is it `Kustomization`)"
+                    .to_string(),
                 first,
                 "rename the file with a `.yaml` or `.yml` extension (Flux's check is case-sensitive)",
             )
@@ -991,9 +999,9 @@ impl Finder<'_> {
             }
         );
         self.out.skipped = Some(reason);
-        self.out.diagnostics.push(
-            Diagnostic::new(Code::FileSkipped, self.path, range, message).with_help(help),
-        );
+        self.out
+            .diagnostics
+            .push(Diagnostic::new(Code::FileSkipped, self.path, range, message).with_help(help));
     }
 
     /// A line (not the first) starting with `---` followed by something other than blanks or a
@@ -1033,7 +1041,10 @@ fn non_mapping_document(file: &YamlFile) -> Option<(Range<usize>, &'static str)>
         let Some(root) = &document.root else { continue };
         match &root.value {
             NodeValue::Sequence(_) => {
-                return Some((root.range.clone(), "a document is a sequence, not a mapping"));
+                return Some((
+                    root.range.clone(),
+                    "a document is a sequence, not a mapping",
+                ));
             }
             NodeValue::Scalar(_) if !root.is_null() => {
                 return Some((root.range.clone(), "a document is a scalar, not a mapping"));

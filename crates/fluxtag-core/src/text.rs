@@ -222,7 +222,10 @@ mod tests {
 
     #[test]
     fn find_bytes_finds_and_misses() {
-        assert_eq!(find_bytes(b"abc\"$imagepolicy\"", b"\"$imagepolicy\""), Some(3));
+        assert_eq!(
+            find_bytes(b"abc\"$imagepolicy\"", b"\"$imagepolicy\""),
+            Some(3)
+        );
         assert_eq!(find_bytes(b"abc", b"abcd"), None);
         assert_eq!(find_bytes(b"aab", b"ab"), Some(1));
     }

@@ -66,7 +66,11 @@ fn skipped_for_its_extension() {
     let text = "image: a:1 # {\"$imagepolicy\": \"ns:p\"}\n";
     check("skipped_extension", "deploy.YAML", text);
     check("read_kustomization", "apps/Kustomization", text);
-    check("skipped_kustomization_lowercase", "apps/kustomization", text);
+    check(
+        "skipped_kustomization_lowercase",
+        "apps/kustomization",
+        text,
+    );
 }
 
 /// Spec §1.2: screening needs the exact `"$imagepolicy"` bytes.
@@ -179,7 +183,9 @@ fn oversized_documents_keep_their_markers() {
     let mut text = String::from("items:\n");
     for i in 0..40_000 {
         if i % 10_000 == 0 {
-            text.push_str(&format!("- image: a:{i} # {{\"$imagepolicy\": \"ns:p{i}\"}}\n"));
+            text.push_str(&format!(
+                "- image: a:{i} # {{\"$imagepolicy\": \"ns:p{i}\"}}\n"
+            ));
         } else {
             text.push_str("- x\n");
         }
@@ -194,5 +200,10 @@ fn oversized_documents_keep_their_markers() {
     for m in &found.markers {
         assert_eq!(&bytes[m.scalar.clone()], m.value.as_bytes());
     }
-    assert!(found.diagnostics.iter().any(|d| d.code.as_str() == "line-scanned"));
+    assert!(
+        found
+            .diagnostics
+            .iter()
+            .any(|d| d.code.as_str() == "line-scanned")
+    );
 }

@@ -135,10 +135,9 @@ impl Node {
     /// go-yaml's node decoding keeps every entry and readers take the last).
     pub fn entry(&self, key: &str) -> Option<&Entry> {
         match &self.value {
-            NodeValue::Mapping(entries) => entries
-                .iter()
-                .rev()
-                .find(|e| e.key.as_str() == Some(key)),
+            NodeValue::Mapping(entries) => {
+                entries.iter().rev().find(|e| e.key.as_str() == Some(key))
+            }
             _ => None,
         }
     }
@@ -213,16 +212,16 @@ fn split_documents(text: &[u8], start: usize) -> Vec<Chunk> {
             .map_or(text.len(), |p| line_start + p);
         let line = &text[line_start..line_end];
         let is_marker = line.starts_with(b"---")
-            && line.get(3).is_none_or(|b| matches!(b, b' ' | b'\t' | b'\r'));
+            && line
+                .get(3)
+                .is_none_or(|b| matches!(b, b' ' | b'\t' | b'\r'));
         if is_marker {
             let previous = &text[chunk_start..line_start];
-            let only_directives = previous
-                .split(|&b| b == b'\n')
-                .all(|l| {
+            let only_directives =
+                previous.split(|&b| b == b'\n').all(|l| {
                     let l = l.trim_ascii();
                     l.is_empty() || l.starts_with(b"#") || l.starts_with(b"%")
-                })
-                && previous.split(|&b| b == b'\n').any(|l| l.starts_with(b"%"));
+                }) && previous.split(|&b| b == b'\n').any(|l| l.starts_with(b"%"));
             if line_start > chunk_start && !only_directives {
                 chunks.push(Chunk {
                     range: chunk_start..line_start,
@@ -275,7 +274,9 @@ impl Default for Parser {
 
 impl std::fmt::Debug for Parser {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Parser").field("ready", &self.ready).finish()
+        f.debug_struct("Parser")
+            .field("ready", &self.ready)
+            .finish()
     }
 }
 
@@ -318,7 +319,11 @@ impl Parser {
     }
 
     fn parse_valid(&mut self, text: &[u8], want: &dyn Fn(&[u8]) -> bool) -> YamlFile {
-        let bom = if text.starts_with(b"\xef\xbb\xbf") { 3 } else { 0 };
+        let bom = if text.starts_with(b"\xef\xbb\xbf") {
+            3
+        } else {
+            0
+        };
         let mut file = YamlFile {
             bom,
             ..YamlFile::default()
@@ -487,13 +492,12 @@ impl Builder<'_> {
         let message = if current.is_missing() {
             format!("syntax error: missing `{}`", current.kind())
         } else {
-            let snippet = String::from_utf8_lossy(
-                &self.text[range.start..range.end.min(range.start + 20)],
-            )
-            .lines()
-            .next()
-            .unwrap_or("")
-            .to_string();
+            let snippet =
+                String::from_utf8_lossy(&self.text[range.start..range.end.min(range.start + 20)])
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .to_string();
             if snippet.trim().is_empty() {
                 "syntax error".to_string()
             } else {

@@ -176,10 +176,11 @@ pub fn decode_block(source: &str) -> String {
     let folded = header.starts_with('>');
     let keep = header.contains('+');
     let strip = header.contains('-');
-    let explicit_indent = header.chars().find_map(|c| c.to_digit(10)).map(|d| d as usize);
-    let body: Vec<&str> = lines
-        .map(|l| l.strip_suffix('\r').unwrap_or(l))
-        .collect();
+    let explicit_indent = header
+        .chars()
+        .find_map(|c| c.to_digit(10))
+        .map(|d| d as usize);
+    let body: Vec<&str> = lines.map(|l| l.strip_suffix('\r').unwrap_or(l)).collect();
     let indent = explicit_indent.unwrap_or_else(|| {
         body.iter()
             .find(|l| !l.trim().is_empty())
@@ -313,7 +314,9 @@ fn is_yaml_number(text: &str) -> bool {
 fn is_yaml_timestamp(text: &str) -> bool {
     let bytes = text.as_bytes();
     let digits = |range: std::ops::Range<usize>| {
-        bytes.get(range).is_some_and(|s| s.iter().all(u8::is_ascii_digit))
+        bytes
+            .get(range)
+            .is_some_and(|s| s.iter().all(u8::is_ascii_digit))
     };
     if bytes.len() < 8 || !digits(0..4) || bytes[4] != b'-' {
         return false;
@@ -353,8 +356,24 @@ pub fn can_be_plain(text: &str, in_flow: bool) -> bool {
     }
     if matches!(
         first,
-        '-' | '?' | ':' | ',' | '[' | ']' | '{' | '}' | '#' | '&' | '*' | '!' | '|' | '>' | '\''
-            | '"' | '%' | '@' | '`'
+        '-' | '?'
+            | ':'
+            | ','
+            | '['
+            | ']'
+            | '{'
+            | '}'
+            | '#'
+            | '&'
+            | '*'
+            | '!'
+            | '|'
+            | '>'
+            | '\''
+            | '"'
+            | '%'
+            | '@'
+            | '`'
     ) {
         // `-`, `?` and `:` may start a plain scalar when followed by a safe character.
         let second = text[first.len_utf8()..].chars().next();
@@ -367,10 +386,9 @@ pub fn can_be_plain(text: &str, in_flow: bool) -> bool {
     if text.contains(": ") || text.contains(" #") || text.ends_with(':') {
         return false;
     }
-    if text
-        .chars()
-        .any(|c| c.is_control() || c == '\u{feff}' || c == '\u{85}' || c == '\u{2028}' || c == '\u{2029}')
-    {
+    if text.chars().any(|c| {
+        c.is_control() || c == '\u{feff}' || c == '\u{85}' || c == '\u{2028}' || c == '\u{2029}'
+    }) {
         return false;
     }
     if in_flow && text.contains([',', '[', ']', '{', '}']) {
@@ -444,27 +462,68 @@ mod tests {
     #[test]
     fn non_string_values() {
         for text in [
-            "1.10", "123", "0755", "1e3", "yes", "on", "null", "~", "2024-01-01", ".5", "0x1F",
-            "1_000", "190:20:30", "-1", "+.inf", "",
+            "1.10",
+            "123",
+            "0755",
+            "1e3",
+            "yes",
+            "on",
+            "null",
+            "~",
+            "2024-01-01",
+            ".5",
+            "0x1F",
+            "1_000",
+            "190:20:30",
+            "-1",
+            "+.inf",
+            "",
         ] {
-            assert!(resolves_to_non_string(text), "{text:?} should not load as a string");
+            assert!(
+                resolves_to_non_string(text),
+                "{text:?} should not load as a string"
+            );
         }
         for text in [
-            "1.2.3", "v1.2.3", "5.0.3", "ghcr.io/org/app:1.2.3", "sha256:abc", "latest", "1.2-rc",
-            "2024-01-01-abc", "1e", "0x", "main-123",
+            "1.2.3",
+            "v1.2.3",
+            "5.0.3",
+            "ghcr.io/org/app:1.2.3",
+            "sha256:abc",
+            "latest",
+            "1.2-rc",
+            "2024-01-01-abc",
+            "1e",
+            "0x",
+            "main-123",
         ] {
-            assert!(!resolves_to_non_string(text), "{text:?} should load as a string");
+            assert!(
+                !resolves_to_non_string(text),
+                "{text:?} should load as a string"
+            );
         }
     }
 
     #[test]
     fn encodes_in_style() {
         assert_eq!(encode_in_style("1.2.3", ScalarStyle::Plain, false), "1.2.3");
-        assert_eq!(encode_in_style("1.10", ScalarStyle::Plain, false), "\"1.10\"");
+        assert_eq!(
+            encode_in_style("1.10", ScalarStyle::Plain, false),
+            "\"1.10\""
+        );
         assert_eq!(encode_in_style("", ScalarStyle::Plain, false), "\"\"");
-        assert_eq!(encode_in_style("1.10", ScalarStyle::SingleQuoted, false), "'1.10'");
-        assert_eq!(encode_in_style("a'b", ScalarStyle::SingleQuoted, false), "'a''b'");
-        assert_eq!(encode_in_style("a\"b", ScalarStyle::DoubleQuoted, false), "\"a\\\"b\"");
+        assert_eq!(
+            encode_in_style("1.10", ScalarStyle::SingleQuoted, false),
+            "'1.10'"
+        );
+        assert_eq!(
+            encode_in_style("a'b", ScalarStyle::SingleQuoted, false),
+            "'a''b'"
+        );
+        assert_eq!(
+            encode_in_style("a\"b", ScalarStyle::DoubleQuoted, false),
+            "\"a\\\"b\""
+        );
         assert_eq!(encode_in_style("a,b", ScalarStyle::Plain, true), "\"a,b\"");
         assert_eq!(encode_in_style("-x", ScalarStyle::Plain, false), "-x");
         assert_eq!(encode_in_style("- x", ScalarStyle::Plain, false), "\"- x\"");

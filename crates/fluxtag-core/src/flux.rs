@@ -1,0 +1,629 @@
+//! The Flux and kustomize objects of a repository, read from parsed YAML with the span of every
+//! field fluxtag reports on.
+//!
+//! `ImagePolicy`, `ImageRepository` and `ImageUpdateAutomation` are read in API versions v1,
+//! v1beta2 and v1beta1 from any document of any file (`fluxtag-differences.md` §5). Flux
+//! `Kustomization`s are read for `spec.path` and `postBuild.substitute`; kustomize
+//! `kustomization.yaml` files for `namespace`, `resources`, `components` and patches. Nothing
+//! here validates: [`crate::index`] does that, with the whole repository in view.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use crate::yaml::{Node, NodeValue, YamlFile};
+
+/// The API group of the image automation objects.
+pub const IMAGE_GROUP: &str = "image.toolkit.fluxcd.io";
+/// The API versions of that group fluxtag reads.
+pub const IMAGE_VERSIONS: [&str; 3] = ["v1", "v1beta2", "v1beta1"];
+
+/// A value and the bytes it was read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spanned<T> {
+    /// The value.
+    pub value: T,
+    /// Bytes of the value's node in its file.
+    pub range: Range<usize>,
+}
+
+impl Spanned<String> {
+    fn from_node(node: &Node) -> Option<Spanned<String>> {
+        node.as_str().map(|value| Spanned {
+            value: value.to_string(),
+            range: node.range.clone(),
+        })
+    }
+}
+
+/// Where an object is defined.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// The file, relative to the root, `/`-separated.
+    pub path: String,
+    /// Index of the document in the file.
+    pub document: usize,
+    /// Bytes of the document's root node.
+    pub range: Range<usize>,
+}
+
+/// `metadata` of an object.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Metadata {
+    /// `metadata.name`.
+    pub name: Option<Spanned<String>>,
+    /// `metadata.namespace`.
+    pub namespace: Option<Spanned<String>>,
+    /// `metadata.labels` (string values only).
+    pub labels: BTreeMap<String, String>,
+    /// `metadata.annotations` (string values only).
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// A `spec.policy` choice of an ImagePolicy, as written.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PolicyChoice {
+    /// Bytes of `spec.policy`, if present.
+    pub range: Option<Range<usize>>,
+    /// `semver.range`.
+    pub semver_range: Option<Spanned<String>>,
+    /// Whether a `semver` key is present (even without `range`).
+    pub semver_present: bool,
+    /// `alphabetical.order` (`Some("")` when `alphabetical` is present without `order`).
+    pub alphabetical_order: Option<Spanned<String>>,
+    /// `numerical.order` (`Some("")` when `numerical` is present without `order`).
+    pub numerical_order: Option<Spanned<String>>,
+}
+
+/// An `ImagePolicy`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImagePolicy {
+    /// Where it is defined.
+    pub origin: Origin,
+    /// `apiVersion`.
+    pub api_version: String,
+    /// `metadata`.
+    pub metadata: Metadata,
+    /// `spec.imageRepositoryRef.name`.
+    pub repository_name: Option<Spanned<String>>,
+    /// `spec.imageRepositoryRef.namespace`.
+    pub repository_namespace: Option<Spanned<String>>,
+    /// `spec.policy`.
+    pub policy: PolicyChoice,
+    /// `spec.filterTags.pattern` (`Some` with an empty value when `filterTags` is present
+    /// without `pattern`).
+    pub filter_pattern: Option<Spanned<String>>,
+    /// `spec.filterTags.extract`.
+    pub filter_extract: Option<Spanned<String>>,
+    /// `spec.digestReflectionPolicy`.
+    pub digest_reflection: Option<Spanned<String>>,
+}
+
+/// An `ImageRepository`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRepository {
+    /// Where it is defined.
+    pub origin: Origin,
+    /// `apiVersion`.
+    pub api_version: String,
+    /// `metadata`.
+    pub metadata: Metadata,
+    /// `spec.image`.
+    pub image: Option<Spanned<String>>,
+    /// `spec.insecure`.
+    pub insecure: bool,
+    /// `spec.interval`.
+    pub interval: Option<Spanned<String>>,
+    /// `spec.exclusionList` (empty when absent or empty: the default applies).
+    pub exclusion_list: Vec<Spanned<String>>,
+    /// `spec.accessFrom` is present.
+    pub access_from: bool,
+}
+
+/// A label selector (`matchLabels` and `matchExpressions`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LabelSelector {
+    /// `matchLabels`.
+    pub match_labels: BTreeMap<String, String>,
+    /// `matchExpressions`: key, operator, values.
+    pub match_expressions: Vec<(String, String, Vec<String>)>,
+}
+
+impl LabelSelector {
+    /// Whether `labels` satisfy the selector (Kubernetes semantics; an empty selector matches
+    /// everything; an unknown operator matches nothing).
+    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+        self.match_labels
+            .iter()
+            .all(|(k, v)| labels.get(k) == Some(v))
+            && self
+                .match_expressions
+                .iter()
+                .all(|(key, op, values)| match op.as_str() {
+                    "In" => labels.get(key).is_some_and(|v| values.contains(v)),
+                    "NotIn" => labels.get(key).is_none_or(|v| !values.contains(v)),
+                    "Exists" => labels.contains_key(key),
+                    "DoesNotExist" => !labels.contains_key(key),
+                    _ => false,
+                })
+    }
+}
+
+/// An `ImageUpdateAutomation`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageUpdateAutomation {
+    /// Where it is defined.
+    pub origin: Origin,
+    /// `apiVersion`.
+    pub api_version: String,
+    /// `metadata`.
+    pub metadata: Metadata,
+    /// `spec.update.path` (`None`: the repository root).
+    pub update_path: Option<Spanned<String>>,
+    /// `spec.update.strategy` (`None` when `update` is absent; the CRD default is `Setters`).
+    pub strategy: Option<Spanned<String>>,
+    /// Whether `spec.update` is present.
+    pub has_update: bool,
+    /// `spec.policySelector` (`None`: every policy of the namespace).
+    pub policy_selector: Option<LabelSelector>,
+}
+
+/// A Flux `Kustomization` (`kustomize.toolkit.fluxcd.io`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FluxKustomization {
+    /// Where it is defined.
+    pub origin: Origin,
+    /// `metadata`.
+    pub metadata: Metadata,
+    /// `spec.path`, normalised: no leading `./`, no trailing `/`, `""` for the root.
+    pub path: Option<String>,
+    /// `spec.postBuild.substitute`.
+    pub substitute: BTreeMap<String, String>,
+    /// Whether `spec.postBuild.substituteFrom` is present (values fluxtag cannot see).
+    pub substitute_from: bool,
+}
+
+/// A kustomize `kustomization.yaml` (`kustomize.config.k8s.io`, or a file named like one).
+#[derive(Debug, Clone)]
+pub struct KustomizeFile {
+    /// Where it is defined.
+    pub origin: Origin,
+    /// `namespace`.
+    pub namespace: Option<String>,
+    /// `resources` entries as written.
+    pub resources: Vec<String>,
+    /// `components` entries as written.
+    pub components: Vec<String>,
+    /// `patches` and `patchesStrategicMerge` / `patchesJson6902` entries.
+    pub patches: Vec<Patch>,
+}
+
+/// One patch of a kustomization.
+#[derive(Debug, Clone)]
+pub struct Patch {
+    /// The patch body: an inline mapping or JSON 6902 list, or `None` when it comes from a file.
+    pub inline: Option<Node>,
+    /// `path` of a patch file, relative to the kustomization's directory.
+    pub file: Option<String>,
+    /// `target` selector.
+    pub target: Option<PatchTarget>,
+}
+
+/// A patch `target`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PatchTarget {
+    /// `kind`.
+    pub kind: Option<String>,
+    /// `name` (a regular expression in kustomize).
+    pub name: Option<String>,
+    /// `namespace`.
+    pub namespace: Option<String>,
+    /// `labelSelector`.
+    pub label_selector: Option<String>,
+    /// `annotationSelector`.
+    pub annotation_selector: Option<String>,
+}
+
+/// Any object fluxtag reads.
+#[derive(Debug, Clone)]
+pub enum FluxObject {
+    /// An `ImagePolicy`.
+    Policy(ImagePolicy),
+    /// An `ImageRepository`.
+    Repository(ImageRepository),
+    /// An `ImageUpdateAutomation`.
+    Automation(ImageUpdateAutomation),
+    /// A Flux `Kustomization`.
+    FluxKustomization(FluxKustomization),
+    /// A kustomize `kustomization.yaml`.
+    Kustomize(KustomizeFile),
+}
+
+/// Whether the bytes of a document may hold an object fluxtag reads (a cheap prefilter).
+pub fn may_contain_objects(bytes: &[u8]) -> bool {
+    crate::text::contains_bytes(bytes, IMAGE_GROUP.as_bytes())
+        || crate::text::contains_bytes(bytes, b"Kustomization")
+}
+
+fn metadata(root: &Node) -> Metadata {
+    let Some(meta) = root.get("metadata") else {
+        return Metadata::default();
+    };
+    let strings = |node: Option<&Node>| {
+        node.map(|n| {
+            n.entries()
+                .iter()
+                .filter_map(|e| {
+                    Some((
+                        e.key.as_str()?.to_string(),
+                        e.value.as_ref()?.as_str()?.to_string(),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+    };
+    Metadata {
+        name: meta.get("name").and_then(Spanned::from_node),
+        namespace: meta.get("namespace").and_then(Spanned::from_node),
+        labels: strings(meta.get("labels")),
+        annotations: strings(meta.get("annotations")),
+    }
+}
+
+fn string_at(root: &Node, path: &[&str]) -> Option<Spanned<String>> {
+    root.path(path).and_then(Spanned::from_node)
+}
+
+/// A present mapping key whose value may be empty: `Some("")` when the key has no string value.
+fn optional_string(root: &Node, parent: &[&str], key: &str) -> Option<Spanned<String>> {
+    let parent_node = root.path(parent)?;
+    let entry = parent_node.entry(key)?;
+    Some(match &entry.value {
+        Some(value) => Spanned {
+            value: if value.is_null() {
+                String::new()
+            } else {
+                value.as_str().unwrap_or("").to_string()
+            },
+            range: value.range.clone(),
+        },
+        None => Spanned {
+            value: String::new(),
+            range: entry.key.range.clone(),
+        },
+    })
+}
+
+fn string_list(node: Option<&Node>) -> Vec<String> {
+    node.map(|n| {
+        n.items()
+            .iter()
+            .filter_map(|i| i.value.as_ref()?.as_str().map(str::to_string))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+fn label_selector(node: &Node) -> LabelSelector {
+    let match_labels = node
+        .get("matchLabels")
+        .map(|n| {
+            n.entries()
+                .iter()
+                .filter_map(|e| {
+                    Some((
+                        e.key.as_str()?.to_string(),
+                        e.value.as_ref()?.as_str()?.to_string(),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let match_expressions = node
+        .get("matchExpressions")
+        .map(|n| {
+            n.items()
+                .iter()
+                .filter_map(|i| {
+                    let e = i.value.as_ref()?;
+                    Some((
+                        e.get("key")?.as_str()?.to_string(),
+                        e.get("operator")?.as_str()?.to_string(),
+                        string_list(e.get("values")),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    LabelSelector {
+        match_labels,
+        match_expressions,
+    }
+}
+
+/// Normalises a repository-relative directory: no `./`, no trailing `/`, `""` for the root.
+pub fn normalise_dir(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.join("/")
+}
+
+/// Reads every object of a parsed file.
+pub fn read_objects(path: &str, file: &YamlFile) -> Vec<FluxObject> {
+    let mut objects = Vec::new();
+    let base = path.rsplit('/').next().unwrap_or(path);
+    let kustomization_name = matches!(
+        base,
+        "kustomization.yaml" | "kustomization.yml" | "Kustomization"
+    );
+    for (number, document) in file.documents.iter().enumerate() {
+        let Some(root) = &document.root else { continue };
+        if !root.is_mapping() {
+            continue;
+        }
+        let origin = Origin {
+            path: path.to_string(),
+            document: number,
+            range: root.range.clone(),
+        };
+        let api_version = root.get("apiVersion").and_then(Node::as_str).unwrap_or("");
+        let kind = root.get("kind").and_then(Node::as_str).unwrap_or("");
+        let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
+        if group == IMAGE_GROUP && IMAGE_VERSIONS.contains(&version) {
+            if let Some(object) = read_image_object(kind, api_version, root, origin) {
+                objects.push(object);
+            }
+        } else if group == "kustomize.toolkit.fluxcd.io" && kind == "Kustomization" {
+            objects.push(FluxObject::FluxKustomization(read_flux_kustomization(
+                root, origin,
+            )));
+        } else if (group == "kustomize.config.k8s.io" && kind == "Kustomization")
+            || (kustomization_name && api_version.is_empty() && kind.is_empty())
+            || (kustomization_name && kind == "Kustomization" && group.is_empty())
+        {
+            objects.push(FluxObject::Kustomize(read_kustomize(root, origin)));
+        }
+    }
+    objects
+}
+
+fn read_image_object(
+    kind: &str,
+    api_version: &str,
+    root: &Node,
+    origin: Origin,
+) -> Option<FluxObject> {
+    let metadata = metadata(root);
+    let api_version = api_version.to_string();
+    match kind {
+        "ImagePolicy" => {
+            let policy_node = root.path(&["spec", "policy"]);
+            let policy = PolicyChoice {
+                range: policy_node.map(|n| n.range.clone()),
+                semver_range: string_at(root, &["spec", "policy", "semver", "range"]),
+                semver_present: policy_node.and_then(|n| n.entry("semver")).is_some(),
+                alphabetical_order: optional_string(
+                    root,
+                    &["spec", "policy", "alphabetical"],
+                    "order",
+                )
+                .or_else(|| present_empty(root, &["spec", "policy"], "alphabetical")),
+                numerical_order: optional_string(root, &["spec", "policy", "numerical"], "order")
+                    .or_else(|| present_empty(root, &["spec", "policy"], "numerical")),
+            };
+            let filter_present = root.path(&["spec"]).and_then(|s| s.entry("filterTags"));
+            Some(FluxObject::Policy(ImagePolicy {
+                repository_name: string_at(root, &["spec", "imageRepositoryRef", "name"]),
+                repository_namespace: string_at(root, &["spec", "imageRepositoryRef", "namespace"]),
+                policy,
+                filter_pattern: optional_string(root, &["spec", "filterTags"], "pattern").or_else(
+                    || {
+                        filter_present.map(|e| Spanned {
+                            value: String::new(),
+                            range: e.key.range.clone(),
+                        })
+                    },
+                ),
+                filter_extract: string_at(root, &["spec", "filterTags", "extract"]),
+                digest_reflection: string_at(root, &["spec", "digestReflectionPolicy"]),
+                origin,
+                api_version,
+                metadata,
+            }))
+        }
+        "ImageRepository" => Some(FluxObject::Repository(ImageRepository {
+            image: string_at(root, &["spec", "image"]),
+            insecure: root
+                .path(&["spec", "insecure"])
+                .and_then(Node::as_str)
+                .is_some_and(|v| v == "true"),
+            interval: string_at(root, &["spec", "interval"]),
+            exclusion_list: root
+                .path(&["spec", "exclusionList"])
+                .map(|n| {
+                    n.items()
+                        .iter()
+                        .filter_map(|i| i.value.as_ref().and_then(Spanned::from_node))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            access_from: root.path(&["spec", "accessFrom"]).is_some(),
+            origin,
+            api_version,
+            metadata,
+        })),
+        "ImageUpdateAutomation" => {
+            let update = root.path(&["spec", "update"]);
+            Some(FluxObject::Automation(ImageUpdateAutomation {
+                update_path: string_at(root, &["spec", "update", "path"]),
+                strategy: string_at(root, &["spec", "update", "strategy"]),
+                has_update: update.is_some(),
+                policy_selector: root.path(&["spec", "policySelector"]).map(label_selector),
+                origin,
+                api_version,
+                metadata,
+            }))
+        }
+        _ => None,
+    }
+}
+
+/// `Some("")` spanning the key when `parent.key` is present (e.g. `alphabetical: {}`).
+fn present_empty(root: &Node, parent: &[&str], key: &str) -> Option<Spanned<String>> {
+    let entry = root.path(parent)?.entry(key)?;
+    Some(Spanned {
+        value: String::new(),
+        range: entry.key.range.clone(),
+    })
+}
+
+fn read_flux_kustomization(root: &Node, origin: Origin) -> FluxKustomization {
+    let substitute = root
+        .path(&["spec", "postBuild", "substitute"])
+        .map(|n| {
+            n.entries()
+                .iter()
+                .filter_map(|e| {
+                    Some((
+                        e.key.as_str()?.to_string(),
+                        e.value.as_ref()?.as_str()?.to_string(),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    FluxKustomization {
+        metadata: metadata(root),
+        path: root
+            .path(&["spec", "path"])
+            .and_then(Node::as_str)
+            .map(normalise_dir),
+        substitute,
+        substitute_from: root
+            .path(&["spec", "postBuild", "substituteFrom"])
+            .is_some(),
+        origin,
+    }
+}
+
+fn read_kustomize(root: &Node, origin: Origin) -> KustomizeFile {
+    let mut patches = Vec::new();
+    if let Some(list) = root.get("patches") {
+        for item in list.items() {
+            let Some(node) = &item.value else { continue };
+            let target = node.get("target").map(|t| PatchTarget {
+                kind: t.get("kind").and_then(Node::as_str).map(str::to_string),
+                name: t.get("name").and_then(Node::as_str).map(str::to_string),
+                namespace: t
+                    .get("namespace")
+                    .and_then(Node::as_str)
+                    .map(str::to_string),
+                label_selector: t
+                    .get("labelSelector")
+                    .and_then(Node::as_str)
+                    .map(str::to_string),
+                annotation_selector: t
+                    .get("annotationSelector")
+                    .and_then(Node::as_str)
+                    .map(str::to_string),
+            });
+            let inline = node.get("patch").and_then(|p| match &p.value {
+                // Inline patches are YAML in a string: parse them on their own.
+                NodeValue::Scalar(s) => crate::yaml::parse(s.value.as_bytes())
+                    .documents
+                    .into_iter()
+                    .find_map(|d| d.root),
+                _ => Some(p.clone()),
+            });
+            patches.push(Patch {
+                inline,
+                file: node.get("path").and_then(Node::as_str).map(str::to_string),
+                target,
+            });
+        }
+    }
+    if let Some(list) = root.get("patchesStrategicMerge") {
+        for item in list.items() {
+            let Some(node) = &item.value else { continue };
+            match &node.value {
+                NodeValue::Scalar(s) if !s.value.contains('\n') => patches.push(Patch {
+                    inline: None,
+                    file: Some(s.value.clone()),
+                    target: None,
+                }),
+                NodeValue::Scalar(s) => patches.push(Patch {
+                    inline: crate::yaml::parse(s.value.as_bytes())
+                        .documents
+                        .into_iter()
+                        .find_map(|d| d.root),
+                    file: None,
+                    target: None,
+                }),
+                _ => patches.push(Patch {
+                    inline: Some(node.clone()),
+                    file: None,
+                    target: None,
+                }),
+            }
+        }
+    }
+    KustomizeFile {
+        namespace: root
+            .get("namespace")
+            .and_then(Node::as_str)
+            .map(str::to_string),
+        resources: string_list(root.get("resources")),
+        components: string_list(root.get("components")),
+        patches,
+        origin,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_policy_fields_with_spans() {
+        let text = b"apiVersion: image.toolkit.fluxcd.io/v1beta2\nkind: ImagePolicy\nmetadata:\n  name: app\n  namespace: flux-system\nspec:\n  imageRepositoryRef:\n    name: app\n  filterTags:\n    pattern: '^main-(?P<ts>[0-9]+)'\n    extract: '$ts'\n  policy:\n    numerical: {}\n";
+        let file = crate::yaml::parse(text);
+        let objects = read_objects("p.yaml", &file);
+        let [FluxObject::Policy(policy)] = objects.as_slice() else {
+            panic!("{objects:?}")
+        };
+        assert_eq!(policy.metadata.name.as_ref().unwrap().value, "app");
+        let pattern = policy.filter_pattern.as_ref().unwrap();
+        assert_eq!(&text[pattern.range.clone()], b"'^main-(?P<ts>[0-9]+)'");
+        assert_eq!(policy.policy.numerical_order.as_ref().unwrap().value, "");
+        assert!(policy.policy.semver_range.is_none());
+    }
+
+    #[test]
+    fn label_selectors() {
+        let mut labels = BTreeMap::new();
+        labels.insert("team".to_string(), "a".to_string());
+        let selector = LabelSelector {
+            match_labels: labels.clone(),
+            match_expressions: vec![("env".into(), "DoesNotExist".into(), vec![])],
+        };
+        assert!(selector.matches(&labels));
+        labels.insert("env".into(), "x".into());
+        assert!(!selector.matches(&labels));
+        assert!(LabelSelector::default().matches(&labels));
+    }
+
+    #[test]
+    fn normalises_dirs() {
+        assert_eq!(normalise_dir("./apps/prod/"), "apps/prod");
+        assert_eq!(normalise_dir("./"), "");
+        assert_eq!(normalise_dir("a/../b"), "b");
+    }
+}
