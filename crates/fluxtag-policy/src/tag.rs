@@ -1,0 +1,28 @@
+//! Which tags the semver policy can read (spec §4.1): fluxcd/pkg `version.ParseVersion` as
+//! image-reflector-controller ≥ v1.0.0 uses it.
+
+use crate::semver::Version;
+
+/// Reads a tag as the semver policy does: the raw tag must contain at least two dots
+/// (anywhere, so `1.2-beta.5` qualifies and `1.2` does not), then it is parsed leniently
+/// (optional lowercase `v`, leading zeros allowed in major/minor/patch). Tags that do not
+/// qualify are silently skipped by the policy, hence the `Option`.
+pub fn parse_flux_version(tag: &str) -> Option<Version> {
+    if tag.bytes().filter(|&b| b == b'.').count() < 2 {
+        return None;
+    }
+    Version::parse(tag).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_flux_version;
+
+    #[test]
+    fn needs_two_dots() {
+        assert!(parse_flux_version("1.2").is_none());
+        assert!(parse_flux_version("1.2-beta.5").is_some());
+        assert!(parse_flux_version("v2025.07.03").is_some());
+        assert!(parse_flux_version("1.2.3.4").is_none());
+    }
+}
