@@ -1,0 +1,596 @@
+//! The cross-file index: every file's markers and objects, and what the repository as a whole
+//! says about them.
+//!
+//! [`analyze_file`] reads one file (bytes in, data out; the byte prefilter decides whether it is
+//! parsed at all). [`Index::new`] puts the analyses of a whole repository together: policies and
+//! repositories by namespace and name, namespaces inferred from kustomizations, `${VAR}` values
+//! from Flux Kustomizations, and the image automations that decide whether Flux would apply a
+//! marker. It does no I/O and makes no registry calls; [`crate::resolve`] adds the tags.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use crate::diag::{Code, Diagnostic};
+use crate::flux::{
+    self, FluxKustomization, FluxObject, ImagePolicy, ImageRepository, ImageUpdateAutomation,
+    KustomizeFile,
+};
+use crate::marker::{self, FileMarkers};
+use crate::text::{LineIndex, contains_bytes};
+use crate::yaml::{Parser, YamlFile};
+
+/// Everything read from one file.
+#[derive(Debug, Clone)]
+pub struct FileAnalysis {
+    /// The file, relative to the root, `/`-separated.
+    pub path: String,
+    /// Line starts of the file.
+    pub lines: LineIndex,
+    /// Markers and near misses.
+    pub markers: FileMarkers,
+    /// Flux and kustomize objects.
+    pub objects: Vec<FluxObject>,
+    /// Whether any part of the file was parsed.
+    pub parsed: bool,
+}
+
+/// Reads one file: a byte prefilter first, then the documents that may hold markers or objects.
+pub fn analyze_file(parser: &mut Parser, path: &str, text: &[u8]) -> FileAnalysis {
+    let lines = LineIndex::new(text);
+    let has_markers = marker::may_contain_markers(text);
+    let has_objects = flux::may_contain_objects(text) || is_kustomization_name(path);
+    if !has_markers && !has_objects {
+        return FileAnalysis {
+            path: path.to_string(),
+            lines,
+            markers: FileMarkers::default(),
+            objects: Vec::new(),
+            parsed: false,
+        };
+    }
+    let yaml: YamlFile = if has_markers || is_kustomization_name(path) {
+        // Every document: file-level checks need them all.
+        parser.parse(text, &|_| true)
+    } else {
+        parser.parse(text, &|bytes| flux::may_contain_objects(bytes))
+    };
+    let markers = if has_markers {
+        marker::find_markers(path, text, &yaml, &lines)
+    } else {
+        FileMarkers::default()
+    };
+    let objects = flux::read_objects(path, &yaml);
+    FileAnalysis {
+        path: path.to_string(),
+        lines,
+        markers,
+        objects,
+        parsed: true,
+    }
+}
+
+fn is_kustomization_name(path: &str) -> bool {
+    let base = path.rsplit('/').next().unwrap_or(path);
+    matches!(
+        base,
+        "kustomization.yaml" | "kustomization.yml" | "Kustomization"
+    )
+}
+
+/// Whether a file's bytes are worth reading at all (what the walker asks before keeping a file).
+pub fn worth_reading(path: &str, text: &[u8]) -> bool {
+    marker::may_contain_markers(text)
+        || flux::may_contain_objects(text)
+        || is_kustomization_name(path)
+        || contains_bytes(text, b"$imagepolicy")
+}
+
+/// An ImagePolicy with its effective namespace.
+#[derive(Debug, Clone)]
+pub struct PolicyEntry {
+    /// The object as read.
+    pub object: ImagePolicy,
+    /// Its namespace: `metadata.namespace`, else the one kustomize or a Flux Kustomization
+    /// gives it, else `None` (matched by name alone).
+    pub namespace: Option<String>,
+    /// Where the namespace came from, when it was inferred.
+    pub namespace_source: Option<String>,
+    /// The name after `${VAR}` substitution.
+    pub name: String,
+}
+
+/// An ImageRepository with its effective namespace.
+#[derive(Debug, Clone)]
+pub struct RepositoryEntry {
+    /// The object as read.
+    pub object: ImageRepository,
+    /// Its namespace, as for policies.
+    pub namespace: Option<String>,
+    /// The name after substitution.
+    pub name: String,
+    /// `spec.image` after substitution (`None` when absent or unresolvable).
+    pub image: Option<String>,
+}
+
+/// An ImageUpdateAutomation with its effective namespace.
+#[derive(Debug, Clone)]
+pub struct AutomationEntry {
+    /// The object as read.
+    pub object: ImageUpdateAutomation,
+    /// Its namespace.
+    pub namespace: Option<String>,
+    /// `spec.update.path` normalised (`""`: the repository root).
+    pub update_dir: String,
+}
+
+/// The whole repository as fluxtag sees it.
+#[derive(Debug, Clone, Default)]
+pub struct Index {
+    /// Every analysed file by path.
+    pub files: BTreeMap<String, FileAnalysis>,
+    /// Every ImagePolicy.
+    pub policies: Vec<PolicyEntry>,
+    /// Every ImageRepository.
+    pub repositories: Vec<RepositoryEntry>,
+    /// Every ImageUpdateAutomation.
+    pub automations: Vec<AutomationEntry>,
+    /// Every Flux Kustomization.
+    pub flux_kustomizations: Vec<FluxKustomization>,
+    /// Every kustomize kustomization.
+    pub kustomize_files: Vec<KustomizeFile>,
+}
+
+/// The result of `${VAR}` substitution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Substituted {
+    /// No variables in the text.
+    Plain(String),
+    /// Every variable had a value.
+    Resolved(String),
+    /// These variables have no literal value in the repository.
+    Unresolved(Vec<String>),
+}
+
+impl Substituted {
+    /// The text when it is known.
+    pub fn known(&self) -> Option<&str> {
+        match self {
+            Substituted::Plain(s) | Substituted::Resolved(s) => Some(s),
+            Substituted::Unresolved(_) => None,
+        }
+    }
+}
+
+/// Replaces `${VAR}`, `${VAR:=default}` and `${VAR:-default}` with values from `vars`.
+pub fn substitute(text: &str, vars: &BTreeMap<String, String>) -> Substituted {
+    if !text.contains("${") {
+        return Substituted::Plain(text.to_string());
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut missing = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            out.push_str(&rest[start..]);
+            rest = "";
+            break;
+        };
+        let inner = &after[..end];
+        let (name, default) = match inner.find([':', '=']).map(|i| (i, &inner[i..])) {
+            Some((i, tail)) if tail.starts_with(":=") || tail.starts_with(":-") => {
+                (&inner[..i], Some(&tail[2..]))
+            }
+            Some((i, tail)) if tail.starts_with('=') => (&inner[..i], Some(&tail[1..])),
+            _ => (inner, None),
+        };
+        match vars.get(name).map(String::as_str).or(default) {
+            Some(value) => out.push_str(value),
+            None => missing.push(name.to_string()),
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    if missing.is_empty() {
+        Substituted::Resolved(out)
+    } else {
+        missing.dedup();
+        Substituted::Unresolved(missing)
+    }
+}
+
+impl Index {
+    /// Puts the analyses of a repository together.
+    pub fn new(analyses: Vec<FileAnalysis>) -> Index {
+        let mut index = Index::default();
+        let mut policies = Vec::new();
+        let mut repositories = Vec::new();
+        let mut automations = Vec::new();
+        for analysis in analyses {
+            for object in &analysis.objects {
+                match object {
+                    FluxObject::Policy(p) => policies.push(p.clone()),
+                    FluxObject::Repository(r) => repositories.push(r.clone()),
+                    FluxObject::Automation(a) => automations.push(a.clone()),
+                    FluxObject::FluxKustomization(k) => index.flux_kustomizations.push(k.clone()),
+                    FluxObject::Kustomize(k) => index.kustomize_files.push(k.clone()),
+                }
+            }
+            index.files.insert(analysis.path.clone(), analysis);
+        }
+        for object in policies {
+            let vars = index.variables_for(&object.origin.path);
+            let (namespace, namespace_source) =
+                index.namespace_of(&object.origin.path, object.metadata.namespace.as_ref(), &vars);
+            let name = object
+                .metadata
+                .name
+                .as_ref()
+                .map(|n| substitute(&n.value, &vars).known().unwrap_or(&n.value).to_string())
+                .unwrap_or_default();
+            index.policies.push(PolicyEntry {
+                object,
+                namespace,
+                namespace_source,
+                name,
+            });
+        }
+        for object in repositories {
+            let vars = index.variables_for(&object.origin.path);
+            let (namespace, _) =
+                index.namespace_of(&object.origin.path, object.metadata.namespace.as_ref(), &vars);
+            let name = object
+                .metadata
+                .name
+                .as_ref()
+                .map(|n| substitute(&n.value, &vars).known().unwrap_or(&n.value).to_string())
+                .unwrap_or_default();
+            let image = object
+                .image
+                .as_ref()
+                .and_then(|i| substitute(&i.value, &vars).known().map(str::to_string));
+            index.repositories.push(RepositoryEntry {
+                object,
+                namespace,
+                name,
+                image,
+            });
+        }
+        for object in automations {
+            let vars = index.variables_for(&object.origin.path);
+            let (namespace, _) =
+                index.namespace_of(&object.origin.path, object.metadata.namespace.as_ref(), &vars);
+            let update_dir = object
+                .update_path
+                .as_ref()
+                .map(|p| flux::normalise_dir(&p.value))
+                .unwrap_or_default();
+            index.automations.push(AutomationEntry {
+                object,
+                namespace,
+                update_dir,
+            });
+        }
+        index
+    }
+
+    /// The `${VAR}` values Flux Kustomizations give a file under their `spec.path`. A variable
+    /// two Kustomizations set differently is left out (its value is ambiguous).
+    pub fn variables_for(&self, path: &str) -> BTreeMap<String, String> {
+        let mut vars: BTreeMap<String, String> = BTreeMap::new();
+        let mut ambiguous = Vec::new();
+        for kustomization in &self.flux_kustomizations {
+            let Some(dir) = &kustomization.path else { continue };
+            if !is_under(path, dir) {
+                continue;
+            }
+            for (key, value) in &kustomization.substitute {
+                match vars.get(key) {
+                    Some(existing) if existing != value => ambiguous.push(key.clone()),
+                    _ => {
+                        vars.insert(key.clone(), value.clone());
+                    }
+                }
+            }
+        }
+        for key in ambiguous {
+            vars.remove(&key);
+        }
+        vars
+    }
+
+    /// The namespace of an object defined in `path`, and where an inferred one came from.
+    fn namespace_of(
+        &self,
+        path: &str,
+        written: Option<&flux::Spanned<String>>,
+        vars: &BTreeMap<String, String>,
+    ) -> (Option<String>, Option<String>) {
+        if let Some(ns) = written {
+            return (
+                Some(
+                    substitute(&ns.value, vars)
+                        .known()
+                        .unwrap_or(&ns.value)
+                        .to_string(),
+                ),
+                None,
+            );
+        }
+        if let Some((namespace, source)) = self.kustomize_namespace(path) {
+            return (Some(namespace), Some(source));
+        }
+        (None, None)
+    }
+
+    /// The namespace a kustomization that lists `path` (directly or through its directory)
+    /// gives it. Overridden by the kustomize view when one is available.
+    fn kustomize_namespace(&self, path: &str) -> Option<(String, String)> {
+        // Direct inclusion: a kustomization in the file's directory that lists it.
+        let (dir, base) = path.rsplit_once('/').unwrap_or(("", path));
+        self.kustomize_files.iter().find_map(|k| {
+            let k_dir = k.origin.path.rsplit_once('/').map_or("", |(d, _)| d);
+            let listed = k_dir == dir
+                && k.resources
+                    .iter()
+                    .any(|r| flux::normalise_dir(r) == base);
+            match (&k.namespace, listed) {
+                (Some(ns), true) => Some((ns.clone(), k.origin.path.clone())),
+                _ => None,
+            }
+        })
+    }
+
+    /// The policy a marker names: exact namespace and name, or, for policies whose namespace
+    /// is unknown, the name alone (the second value says so).
+    pub fn find_policy(&self, namespace: &str, name: &str) -> Option<(&PolicyEntry, bool)> {
+        self.policies
+            .iter()
+            .find(|p| p.name == name && p.namespace.as_deref() == Some(namespace))
+            .map(|p| (p, false))
+            .or_else(|| {
+                self.policies
+                    .iter()
+                    .find(|p| p.name == name && p.namespace.is_none())
+                    .map(|p| (p, true))
+            })
+    }
+
+    /// The repository a policy references.
+    pub fn repository_of(&self, policy: &PolicyEntry) -> Option<&RepositoryEntry> {
+        let name = policy.object.repository_name.as_ref()?.value.as_str();
+        let namespace = policy
+            .object
+            .repository_namespace
+            .as_ref()
+            .map(|n| n.value.clone())
+            .or_else(|| policy.namespace.clone());
+        self.repositories
+            .iter()
+            .find(|r| r.name == name && r.namespace == namespace)
+            .or_else(|| {
+                self.repositories
+                    .iter()
+                    .find(|r| r.name == name && (r.namespace.is_none() || namespace.is_none()))
+            })
+    }
+
+    /// Names of every policy as `namespace:name`, for did-you-mean suggestions and completion.
+    pub fn policy_keys(&self) -> Vec<String> {
+        self.policies
+            .iter()
+            .map(|p| match &p.namespace {
+                Some(ns) => format!("{ns}:{}", p.name),
+                None => p.name.clone(),
+            })
+            .collect()
+    }
+
+    /// Whether any ImageUpdateAutomation would apply policy `policy` to a marker in `path`, and
+    /// if not, why (spec §1.4: same namespace, `policySelector`, `update.path`).
+    pub fn automation_verdict(&self, policy: &PolicyEntry, path: &str) -> Result<(), String> {
+        if self.automations.is_empty() {
+            return Ok(()); // the automation may live in another repository
+        }
+        let mut reasons = Vec::new();
+        for automation in &self.automations {
+            let name = automation
+                .object
+                .metadata
+                .name
+                .as_ref()
+                .map_or("(unnamed)", |n| n.value.as_str());
+            if automation.namespace.is_some()
+                && policy.namespace.is_some()
+                && automation.namespace != policy.namespace
+            {
+                reasons.push(format!(
+                    "ImageUpdateAutomation {name} is in namespace {}, and Flux only applies policies of its own namespace",
+                    automation.namespace.as_deref().unwrap_or("?")
+                ));
+                continue;
+            }
+            if let Some(selector) = &automation.object.policy_selector
+                && !selector.matches(&policy.object.metadata.labels)
+            {
+                reasons.push(format!(
+                    "the policySelector of ImageUpdateAutomation {name} does not match the policy's labels"
+                ));
+                continue;
+            }
+            if !is_under(path, &automation.update_dir) {
+                reasons.push(format!(
+                    "the file is outside `{}`, the update.path of ImageUpdateAutomation {name}",
+                    if automation.update_dir.is_empty() {
+                        "."
+                    } else {
+                        &automation.update_dir
+                    }
+                ));
+                continue;
+            }
+            return Ok(());
+        }
+        Err(reasons.join("; "))
+    }
+
+    /// Diagnostics about the objects themselves, independent of tags: invalid policies and
+    /// repositories, and policies whose repository is missing.
+    pub fn object_diagnostics(&self) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        for policy in &self.policies {
+            let object = &policy.object;
+            if let Err((range, message)) = crate::resolve::compile_policy(object) {
+                out.push(
+                    Diagnostic::new(
+                        Code::PolicyInvalid,
+                        &object.origin.path,
+                        range,
+                        format!("ImagePolicy {} is invalid: {message}", display_name(policy.namespace.as_deref(), &policy.name)),
+                    )
+                    .with_help("Flux marks this policy Stalled (InvalidPolicy) and never selects a tag"),
+                );
+            }
+            match &object.repository_name {
+                None => out.push(
+                    Diagnostic::new(
+                        Code::PolicyInvalid,
+                        &object.origin.path,
+                        name_range(object),
+                        "the ImagePolicy has no spec.imageRepositoryRef.name",
+                    )
+                    .with_help("name the ImageRepository whose tags this policy selects from"),
+                ),
+                Some(reference) if self.repository_of(policy).is_none() => {
+                    let namespace = object
+                        .repository_namespace
+                        .as_ref()
+                        .map(|n| n.value.clone())
+                        .or_else(|| policy.namespace.clone());
+                    out.push(
+                        Diagnostic::new(
+                            Code::RepositoryNotFound,
+                            &object.origin.path,
+                            reference.range.clone(),
+                            format!(
+                                "no ImageRepository {} in the repository",
+                                display_name(namespace.as_deref(), &reference.value)
+                            ),
+                        )
+                        .with_help("create the ImageRepository, or fix the name in spec.imageRepositoryRef"),
+                    );
+                }
+                Some(_) => {}
+            }
+        }
+        for repository in &self.repositories {
+            if let Some((range, message)) = crate::resolve::repository_problem(repository) {
+                out.push(
+                    Diagnostic::new(
+                        Code::RepositoryInvalid,
+                        &repository.object.origin.path,
+                        range,
+                        format!(
+                            "ImageRepository {} is invalid: {message}",
+                            display_name(repository.namespace.as_deref(), &repository.name)
+                        ),
+                    )
+                    .with_help("Flux marks this repository Stalled and scans no tags"),
+                );
+            }
+        }
+        out
+    }
+}
+
+/// `namespace/name`, or the name alone.
+pub fn display_name(namespace: Option<&str>, name: &str) -> String {
+    match namespace {
+        Some(ns) => format!("{ns}/{name}"),
+        None => name.to_string(),
+    }
+}
+
+/// The range of an object's name (or its document when it has none).
+pub fn name_range(policy: &ImagePolicy) -> Range<usize> {
+    policy
+        .metadata
+        .name
+        .as_ref()
+        .map(|n| n.range.clone())
+        .unwrap_or_else(|| policy.origin.range.start..policy.origin.range.start)
+}
+
+/// Whether file `path` lies in directory `dir` (`""` is the root).
+pub fn is_under(path: &str, dir: &str) -> bool {
+    dir.is_empty()
+        || path == dir
+        || (path.starts_with(dir) && path.as_bytes().get(dir.len()) == Some(&b'/'))
+}
+
+/// The closest candidates to `wanted` by edit distance, best first (for did-you-mean).
+pub fn closest<'a>(wanted: &str, candidates: &'a [String]) -> Vec<&'a str> {
+    let limit = (wanted.chars().count() / 3).max(2);
+    let mut scored: Vec<(usize, &str)> = candidates
+        .iter()
+        .map(|c| (levenshtein(wanted, c), c.as_str()))
+        .filter(|(d, _)| *d <= limit)
+        .collect();
+    scored.sort();
+    scored.into_iter().map(|(_, c)| c).collect()
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            current[j + 1] = (previous[j] + cost)
+                .min(previous[j + 1] + 1)
+                .min(current[j] + 1);
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn substitution() {
+        let mut vars = BTreeMap::new();
+        vars.insert("NS".to_string(), "apps".to_string());
+        assert_eq!(
+            substitute("${NS}:app", &vars),
+            Substituted::Resolved("apps:app".into())
+        );
+        assert_eq!(
+            substitute("${X:=d}-${NS}", &vars),
+            Substituted::Resolved("d-apps".into())
+        );
+        assert_eq!(
+            substitute("${MISSING}", &vars),
+            Substituted::Unresolved(vec!["MISSING".into()])
+        );
+        assert_eq!(substitute("plain", &vars), Substituted::Plain("plain".into()));
+    }
+
+    #[test]
+    fn did_you_mean() {
+        let keys = vec!["flux-system:podinfo".to_string(), "flux-system:grafana".to_string()];
+        assert_eq!(closest("flux-system:podinf", &keys), ["flux-system:podinfo"]);
+        assert!(closest("other:thing", &keys).is_empty());
+    }
+
+    #[test]
+    fn directories() {
+        assert!(is_under("apps/a.yaml", "apps"));
+        assert!(!is_under("apps2/a.yaml", "apps"));
+        assert!(is_under("x.yaml", ""));
+    }
+}

@@ -1,0 +1,671 @@
+//! Resolution: marker × policy × tags → what Flux would write, a verdict, and the edit.
+//!
+//! For every policy the latest tag is computed once, exactly as image-reflector-controller does
+//! (exclusion list, descending byte order, filterTags, the policy; `flux-semantics.md` §3–§5).
+//! For every marker the value Flux would write is derived from it (spec §1.5) and compared with
+//! the marked value: `current`, `stale` (upgrade, downgrade or another change), `invalid` (the
+//! marker names nothing Flux would apply) or `unresolved` (tags unknown). A stale marker gets a
+//! safe fix that replaces only the scalar's bytes (`fluxtag-differences.md` §1).
+//!
+//! Tags come in through a closure: this module never talks to a registry.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use fluxtag_policy::exclusion::{ExclusionList, sort_tags_descending};
+use fluxtag_policy::filter::TagFilterSpec;
+use fluxtag_policy::image_ref::{ImageRef, parse_reference};
+use fluxtag_policy::policy::{Policy, PolicySpec};
+
+use crate::diag::{Applicability, Code, Diagnostic, Edit, Fix, Related};
+use crate::flux::ImagePolicy;
+use crate::index::{
+    Index, PolicyEntry, RepositoryEntry, Substituted, closest, display_name, name_range,
+    substitute,
+};
+use crate::marker::{Marker, MarkerKind, PolicyTarget, parse_reference as parse_marker_reference};
+use crate::yaml::scalar::encode_in_style;
+
+/// The tags of one image.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TagSet {
+    /// The tags, in any order (resolution applies the exclusion list and sorts them).
+    pub tags: Vec<String>,
+    /// Known digests by tag.
+    pub digests: BTreeMap<String, String>,
+    /// Where they came from, for hovers (`snapshot`, `cache, 5 minutes old`, `registry`).
+    pub source: String,
+}
+
+/// What the tag source says about one image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TagLookup {
+    /// The tags.
+    Found(TagSet),
+    /// The registry (or the cache, or the snapshot) could not give them; the message says why
+    /// and what to do.
+    Failed(String),
+}
+
+/// How a stale marker would change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// To a newer tag by the policy's own order.
+    Upgrade,
+    /// To an older tag (the current one is not selectable by the policy, or newer).
+    Downgrade,
+    /// Another change (a name, a digest, an unparsable current value).
+    Other,
+}
+
+impl Direction {
+    /// `upgrade`, `downgrade` or `other`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Upgrade => "upgrade",
+            Direction::Downgrade => "downgrade",
+            Direction::Other => "other",
+        }
+    }
+}
+
+/// A marker's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MarkerStatus {
+    /// The marked value is what Flux would write.
+    Current,
+    /// Flux would write something else.
+    Stale(Direction),
+    /// Flux would never apply this marker.
+    Invalid,
+    /// What Flux would write is unknown (no tags, templated, invalid policy).
+    Unresolved,
+}
+
+impl MarkerStatus {
+    /// `current`, `stale`, `invalid` or `unresolved`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MarkerStatus::Current => "current",
+            MarkerStatus::Stale(_) => "stale",
+            MarkerStatus::Invalid => "invalid",
+            MarkerStatus::Unresolved => "unresolved",
+        }
+    }
+}
+
+/// One marker's resolution.
+#[derive(Debug, Clone)]
+pub struct MarkerReport {
+    /// The file, relative to the root.
+    pub path: String,
+    /// The marker.
+    pub marker: Marker,
+    /// The policy it resolved to (after substitution), if any.
+    pub target: Option<PolicyTarget>,
+    /// What Flux would write, when known.
+    pub expected: Option<String>,
+    /// The verdict.
+    pub status: MarkerStatus,
+    /// Index into [`Report::policies`] of the policy it uses.
+    pub policy: Option<usize>,
+}
+
+/// The latest reference of a policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LatestRef {
+    /// The selected tag.
+    pub tag: String,
+    /// Its digest, when the policy reflects digests and the digest is known.
+    pub digest: Option<String>,
+}
+
+/// One policy's evaluation.
+#[derive(Debug, Clone)]
+pub struct PolicyReport {
+    /// Effective namespace.
+    pub namespace: Option<String>,
+    /// Name.
+    pub name: String,
+    /// Defining file.
+    pub path: String,
+    /// Byte range of its name.
+    pub range: Range<usize>,
+    /// The repository's `spec.image`.
+    pub image: Option<String>,
+    /// Human description of the rule (`semver ^1.2`).
+    pub rule: Option<String>,
+    /// The latest tag, when it could be computed.
+    pub latest: Option<LatestRef>,
+    /// Why it could not, with the diagnostic code.
+    pub error: Option<(Code, String)>,
+    /// The best candidates in policy order (for hovers).
+    pub candidates: Vec<String>,
+    /// How many tags the repository has after exclusion.
+    pub tag_count: Option<usize>,
+    /// Where the tags came from.
+    pub tag_source: Option<String>,
+}
+
+/// Everything resolution found.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// One per marker, in path and source order.
+    pub markers: Vec<MarkerReport>,
+    /// One per ImagePolicy.
+    pub policies: Vec<PolicyReport>,
+    /// Every finding, sorted by path, range and code.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Builds the policy engine for an ImagePolicy, or says which field is wrong.
+pub fn compile_policy(object: &ImagePolicy) -> Result<Policy, (Range<usize>, String)> {
+    let choice = &object.policy;
+    let spec = PolicySpec {
+        semver_range: choice
+            .semver_range
+            .as_ref()
+            .map(|s| s.value.clone())
+            .or_else(|| choice.semver_present.then(String::new)),
+        alphabetical_order: choice.alphabetical_order.as_ref().map(|s| s.value.clone()),
+        numerical_order: choice.numerical_order.as_ref().map(|s| s.value.clone()),
+        filter_tags: object.filter_pattern.as_ref().map(|p| TagFilterSpec {
+            pattern: p.value.clone(),
+            extract: object
+                .filter_extract
+                .as_ref()
+                .map(|e| e.value.clone())
+                .unwrap_or_default(),
+        }),
+    };
+    Policy::new(&spec).map_err(|error| {
+        let message = error.to_string();
+        let range = if message.contains("regular expression") {
+            object.filter_pattern.as_ref().map(|p| p.range.clone())
+        } else if choice.semver_present {
+            choice
+                .semver_range
+                .as_ref()
+                .map(|s| s.range.clone())
+                .or(choice.range.clone())
+        } else if let Some(order) = &choice.alphabetical_order {
+            Some(order.range.clone())
+        } else if let Some(order) = &choice.numerical_order {
+            Some(order.range.clone())
+        } else {
+            choice.range.clone()
+        };
+        (range.unwrap_or_else(|| name_range(object)), message)
+    })
+}
+
+/// What is wrong with a repository, if anything: its image (spec §3.1) or its exclusion list.
+pub fn repository_problem(repository: &RepositoryEntry) -> Option<(Range<usize>, String)> {
+    let object = &repository.object;
+    let name_range = object
+        .metadata
+        .name
+        .as_ref()
+        .map(|n| n.range.clone())
+        .unwrap_or(object.origin.range.start..object.origin.range.start);
+    let Some(image) = &object.image else {
+        return Some((name_range, "it has no spec.image".to_string()));
+    };
+    if let Some(value) = &repository.image
+        && let Err(error) = ImageRef::parse(value, object.insecure)
+    {
+        return Some((image.range.clone(), error.to_string()));
+    }
+    let patterns: Vec<String> = object.exclusion_list.iter().map(|p| p.value.clone()).collect();
+    if let Err(error) = ExclusionList::new(&patterns) {
+        let range = object
+            .exclusion_list
+            .first()
+            .map_or(name_range, |p| p.range.clone());
+        return Some((range, error.to_string()));
+    }
+    None
+}
+
+/// The images whose tags resolution needs: `(canonical name, repository)`, one per repository
+/// with a valid image, in a stable order.
+pub fn images_to_fetch(index: &Index) -> Vec<(String, &RepositoryEntry)> {
+    let mut out: Vec<(String, &RepositoryEntry)> = index
+        .repositories
+        .iter()
+        .filter_map(|r| {
+            let image = r.image.as_ref()?;
+            let parsed = ImageRef::parse(image, r.object.insecure).ok()?;
+            Some((parsed.canonical(), r))
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+struct Evaluated {
+    report: PolicyReport,
+    policy: Option<Policy>,
+    tags: Option<Vec<String>>,
+    digest_policy: String,
+}
+
+/// Evaluates every policy and resolves every marker. `tags` is asked once per repository, by
+/// canonical image name.
+pub fn resolve(index: &Index, tags: &dyn Fn(&str, &RepositoryEntry) -> TagLookup) -> Report {
+    let mut report = Report {
+        diagnostics: index.object_diagnostics(),
+        ..Report::default()
+    };
+    let evaluated: Vec<Evaluated> = index
+        .policies
+        .iter()
+        .map(|p| evaluate_policy(index, p, tags))
+        .collect();
+    for (i, e) in evaluated.iter().enumerate() {
+        if let Some((Code::NoMatchingTag, message)) = &e.report.error {
+            report.diagnostics.push(
+                Diagnostic::new(
+                    Code::NoMatchingTag,
+                    &index.policies[i].object.origin.path,
+                    e.report.range.clone(),
+                    message.clone(),
+                )
+                .with_help("check the range, filterTags and the repository's tags (`fluxtag policies`)"),
+            );
+        }
+    }
+    let keys = index.policy_keys();
+    for (path, analysis) in &index.files {
+        let skipped = analysis.markers.skipped.is_some();
+        let vars = index.variables_for(path);
+        for marker in &analysis.markers.markers {
+            let resolved = resolve_marker(index, &evaluated, &keys, path, marker, skipped, &vars);
+            report.diagnostics.extend(resolved.1);
+            report.markers.push(resolved.0);
+        }
+        report.diagnostics.extend(analysis.markers.diagnostics.iter().cloned());
+    }
+    report.policies = evaluated.into_iter().map(|e| e.report).collect();
+    crate::diag::sort(&mut report.diagnostics);
+    report.diagnostics.dedup();
+    report
+}
+
+fn evaluate_policy(
+    index: &Index,
+    entry: &PolicyEntry,
+    tags: &dyn Fn(&str, &RepositoryEntry) -> TagLookup,
+) -> Evaluated {
+    let object = &entry.object;
+    let repository = index.repository_of(entry);
+    let mut report = PolicyReport {
+        namespace: entry.namespace.clone(),
+        name: entry.name.clone(),
+        path: object.origin.path.clone(),
+        range: name_range(object),
+        image: repository.and_then(|r| r.image.clone()),
+        rule: None,
+        latest: None,
+        error: None,
+        candidates: Vec::new(),
+        tag_count: None,
+        tag_source: None,
+    };
+    let digest_policy = object
+        .digest_reflection
+        .as_ref()
+        .map_or("Never".to_string(), |d| d.value.clone());
+    let fail = |mut report: PolicyReport, code: Code, message: String| {
+        report.error = Some((code, message));
+        Evaluated {
+            report,
+            policy: None,
+            tags: None,
+            digest_policy: digest_policy.clone(),
+        }
+    };
+    let policy = match compile_policy(object) {
+        Ok(policy) => policy,
+        Err((_, message)) => return fail(report, Code::PolicyInvalid, message),
+    };
+    report.rule = Some(policy.describe());
+    let Some(repository) = repository else {
+        return fail(
+            report,
+            Code::RepositoryNotFound,
+            "its ImageRepository is not in the repository".to_string(),
+        );
+    };
+    if let Some((_, message)) = repository_problem(repository) {
+        return fail(report, Code::RepositoryInvalid, message);
+    }
+    let Some(image) = &repository.image else {
+        return fail(
+            report,
+            Code::Templated,
+            "the ImageRepository's spec.image uses ${VAR} substitutions with no known value".to_string(),
+        );
+    };
+    let Ok(parsed) = ImageRef::parse(image, repository.object.insecure) else {
+        return fail(report, Code::RepositoryInvalid, format!("invalid image {image:?}"));
+    };
+    let set = match tags(&parsed.canonical(), repository) {
+        TagLookup::Found(set) => set,
+        TagLookup::Failed(message) => {
+            report.policy_placeholder(&policy);
+            return Evaluated {
+                report: PolicyReport {
+                    error: Some((Code::RegistryError, message)),
+                    ..report
+                },
+                policy: Some(policy),
+                tags: None,
+                digest_policy,
+            };
+        }
+    };
+    let patterns: Vec<String> = repository
+        .object
+        .exclusion_list
+        .iter()
+        .map(|p| p.value.clone())
+        .collect();
+    let mut list = match ExclusionList::new(&patterns) {
+        Ok(exclusion) => exclusion.apply(set.tags.clone()),
+        Err(error) => return fail(report, Code::RepositoryInvalid, error.to_string()),
+    };
+    sort_tags_descending(&mut list);
+    report.tag_count = Some(list.len());
+    report.tag_source = Some(set.source.clone());
+    report.candidates = policy.candidates(&list, 10).unwrap_or_default();
+    match policy.latest(&list) {
+        Ok(tag) => {
+            let digest = match digest_policy.as_str() {
+                "Always" | "IfNotPresent" => set.digests.get(&tag).cloned(),
+                _ => None,
+            };
+            report.latest = Some(LatestRef { tag, digest });
+        }
+        Err(error) => {
+            report.error = Some((
+                Code::NoMatchingTag,
+                format!(
+                    "ImagePolicy {} selects no tag from {} tags of {image}: {error}",
+                    display_name(entry.namespace.as_deref(), &entry.name),
+                    list.len()
+                ),
+            ));
+        }
+    }
+    Evaluated {
+        report,
+        policy: Some(policy),
+        tags: Some(list),
+        digest_policy,
+    }
+}
+
+impl PolicyReport {
+    fn policy_placeholder(&mut self, policy: &Policy) {
+        self.rule = Some(policy.describe());
+    }
+}
+
+/// What marker kind `kind` writes for a policy whose repository image is `image` (spec §1.5).
+pub fn value_for(kind: MarkerKind, image: &str, latest: &LatestRef) -> String {
+    let digest = latest.digest.as_deref().unwrap_or("");
+    match kind {
+        MarkerKind::Image if digest.is_empty() => format!("{image}:{}", latest.tag),
+        MarkerKind::Image => format!("{image}:{}@{digest}", latest.tag),
+        MarkerKind::Tag => latest.tag.clone(),
+        MarkerKind::Name => image.to_string(),
+        MarkerKind::Digest => digest.to_string(),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn resolve_marker(
+    index: &Index,
+    evaluated: &[Evaluated],
+    keys: &[String],
+    path: &str,
+    marker: &Marker,
+    skipped: bool,
+    vars: &BTreeMap<String, String>,
+) -> (MarkerReport, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let mut out = MarkerReport {
+        path: path.to_string(),
+        marker: marker.clone(),
+        target: None,
+        expected: None,
+        status: MarkerStatus::Invalid,
+        policy: None,
+    };
+    if skipped {
+        return (out, diagnostics);
+    }
+    // The reference, after ${VAR} substitution.
+    let target = match substitute(&marker.reference, vars) {
+        Substituted::Plain(_) => match &marker.target {
+            Ok(target) => target.clone(),
+            Err(_) => return (out, diagnostics),
+        },
+        Substituted::Resolved(text) => match parse_marker_reference(&text) {
+            Ok(target) => target,
+            Err(problem) => {
+                let mut d = crate::marker::reference_diagnostic(path, marker, &problem);
+                d.message.push_str(&format!(" (after substitution: {text:?})"));
+                diagnostics.push(d);
+                return (out, diagnostics);
+            }
+        },
+        Substituted::Unresolved(missing) => {
+            out.status = MarkerStatus::Unresolved;
+            diagnostics.push(templated(path, marker.reference_range.clone(), &missing));
+            return (out, diagnostics);
+        }
+    };
+    out.target = Some(target.clone());
+    let Some((policy, by_name)) = index.find_policy(&target.namespace, &target.name) else {
+        let wanted = format!("{}:{}", target.namespace, target.name);
+        let suggestions = closest(&wanted, keys);
+        let mut d = Diagnostic::new(
+            Code::PolicyNotFound,
+            path,
+            marker.reference_range.clone(),
+            format!("no ImagePolicy {}/{} in the repository; Flux ignores this marker", target.namespace, target.name),
+        );
+        d = match suggestions.first() {
+            Some(best) => {
+                let replacement = format!("{best}{}", target.kind.suffix());
+                d.with_help(format!("did you mean `{replacement}`?")).with_fix(Fix {
+                    title: format!("Change to `{replacement}`"),
+                    edits: vec![Edit {
+                        range: marker.reference_range.clone(),
+                        new_text: replacement,
+                    }],
+                    applicability: Applicability::Unsafe,
+                })
+            }
+            None => d.with_help(format!(
+                "create an ImagePolicy named {} in namespace {}, or fix the marker",
+                target.name, target.namespace
+            )),
+        };
+        diagnostics.push(d);
+        return (out, diagnostics);
+    };
+    let position = index
+        .policies
+        .iter()
+        .position(|p| std::ptr::eq(p, policy));
+    out.policy = position;
+    let related = Related {
+        path: policy.object.origin.path.clone(),
+        range: name_range(&policy.object),
+        message: "the ImagePolicy".to_string(),
+    };
+    if by_name {
+        diagnostics.push(
+            Diagnostic::new(
+                Code::NamespaceAssumed,
+                path,
+                marker.reference_range.clone(),
+                format!(
+                    "ImagePolicy {} has no namespace fluxtag can infer; matched by name alone",
+                    policy.name
+                ),
+            )
+            .with_help("set metadata.namespace on the ImagePolicy, or a namespace in the kustomization.yaml that includes it")
+            .with_related(related.clone()),
+        );
+    }
+    if let Err(reason) = index.automation_verdict(policy, path) {
+        diagnostics.push(
+            Diagnostic::new(
+                Code::PolicyNotInAutomation,
+                path,
+                marker.reference_range.clone(),
+                format!("no ImageUpdateAutomation would apply this marker: {reason}"),
+            )
+            .with_related(related.clone()),
+        );
+    }
+    let Some(evaluated) = position.and_then(|i| evaluated.get(i)) else {
+        out.status = MarkerStatus::Unresolved;
+        return (out, diagnostics);
+    };
+    if marker.value.contains("${") {
+        out.status = MarkerStatus::Unresolved;
+        let missing = match substitute(&marker.value, vars) {
+            Substituted::Unresolved(m) => m,
+            _ => Vec::new(),
+        };
+        let mut d = templated(path, marker.scalar.clone(), &missing);
+        d.message = "the marked value uses ${VAR} substitutions; Flux rewrites the raw text, so fluxtag does not compare it".to_string();
+        diagnostics.push(d);
+        return (out, diagnostics);
+    }
+    let (latest, image) = match (&evaluated.report.latest, &evaluated.report.image) {
+        (Some(latest), Some(image)) => (latest, image),
+        _ => {
+            out.status = MarkerStatus::Unresolved;
+            if let Some((Code::RegistryError, message)) = &evaluated.report.error {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::RegistryError,
+                        path,
+                        marker.scalar.clone(),
+                        format!("cannot tell whether this value is current: {message}"),
+                    )
+                    .with_related(related),
+                );
+            }
+            return (out, diagnostics);
+        }
+    };
+    let needs_digest = matches!(target.kind, MarkerKind::Image | MarkerKind::Digest)
+        && evaluated.digest_policy != "Never";
+    if needs_digest && latest.digest.is_none() {
+        out.status = MarkerStatus::Unresolved;
+        diagnostics.push(Diagnostic::new(
+            Code::RegistryError,
+            path,
+            marker.scalar.clone(),
+            format!(
+                "the policy reflects digests ({}), but the digest of tag {} is not known",
+                evaluated.digest_policy, latest.tag
+            ),
+        ).with_help("fetch digests from the registry, or add them to the tags snapshot"));
+        return (out, diagnostics);
+    }
+    let expected = value_for(target.kind, image, latest);
+    out.expected = Some(expected.clone());
+    // tag-not-in-registry: the current tag is not among the repository's tags.
+    if let (Some(list), Some(current_tag)) =
+        (&evaluated.tags, current_tag(target.kind, &marker.value))
+        && !list.iter().any(|t| *t == current_tag)
+    {
+        diagnostics.push(
+            Diagnostic::new(
+                Code::TagNotInRegistry,
+                path,
+                marker.scalar.clone(),
+                format!("tag {current_tag} is not among the {} tags of {image}", list.len()),
+            )
+            .with_help("the tag may have been deleted, or excluded by the ImageRepository's exclusionList"),
+        );
+    }
+    if marker.value == expected {
+        out.status = MarkerStatus::Current;
+        return (out, diagnostics);
+    }
+    let direction = direction(evaluated.policy.as_ref(), target.kind, &marker.value, latest);
+    out.status = MarkerStatus::Stale(direction);
+    let new_text = encode_in_style(&expected, marker.style, marker.in_flow);
+    let shown = if expected.is_empty() { "\"\"".to_string() } else { expected.clone() };
+    diagnostics.push(
+        Diagnostic::new(
+            Code::Stale,
+            path,
+            marker.scalar.clone(),
+            format!(
+                "{} is stale: ImagePolicy {} selects {} ({})",
+                if marker.value.is_empty() { "\"\"" } else { &marker.value },
+                display_name(policy.namespace.as_deref(), &policy.name),
+                shown,
+                direction.as_str()
+            ),
+        )
+        .with_help("run `fluxtag check --fix` to write it")
+        .with_related(related)
+        .with_fix(Fix {
+            title: format!("Update to {shown}"),
+            edits: vec![Edit {
+                range: marker.scalar.clone(),
+                new_text,
+            }],
+            applicability: Applicability::Safe,
+        }),
+    );
+    (out, diagnostics)
+}
+
+fn templated(path: &str, range: Range<usize>, missing: &[String]) -> Diagnostic {
+    Diagnostic::new(
+        Code::Templated,
+        path,
+        range,
+        format!(
+            "uses ${{{}}}, which no Flux Kustomization in the repository sets to a literal value",
+            missing.join("}, ${")
+        ),
+    )
+    .with_help("set the variable in the Kustomization's spec.postBuild.substitute to let fluxtag check this marker")
+}
+
+/// The tag in a marked value, for markers that carry one.
+fn current_tag(kind: MarkerKind, value: &str) -> Option<String> {
+    match kind {
+        MarkerKind::Tag => Some(value.to_string()).filter(|v| !v.is_empty()),
+        MarkerKind::Image => parse_reference(value).ok().and_then(|r| r.tag),
+        MarkerKind::Name | MarkerKind::Digest => None,
+    }
+}
+
+fn direction(policy: Option<&Policy>, kind: MarkerKind, value: &str, latest: &LatestRef) -> Direction {
+    let (Some(policy), Some(current)) = (policy, current_tag(kind, value)) else {
+        return Direction::Other;
+    };
+    if current == latest.tag {
+        return Direction::Other; // same tag, another name or digest
+    }
+    match policy.compare(&latest.tag, &current) {
+        Some(Ordering::Greater) => Direction::Upgrade,
+        Some(Ordering::Less) => Direction::Downgrade,
+        _ => Direction::Other,
+    }
+}
