@@ -10,6 +10,7 @@
 //! input becomes a diagnostic.
 
 pub mod diag;
+pub mod edit;
 pub mod flux;
 pub mod marker;
 pub mod text;
