@@ -12,6 +12,7 @@
 pub mod diag;
 pub mod edit;
 pub mod flux;
+pub mod kustomize;
 pub mod marker;
 pub mod text;
 pub mod yaml;
