@@ -45,6 +45,10 @@ const MAX_CHAINS: usize = 256;
 /// The deepest include chain followed.
 const MAX_DEPTH: usize = 64;
 
+/// The most kustomizations in one chain (components shared in a deep diamond would otherwise
+/// expand exponentially).
+const MAX_CHAIN_LEN: usize = 256;
+
 /// Keys by which kustomize merges sequences of mappings when it has no schema for the object
 /// (the case of every Flux custom resource), in the order it tries them.
 const ASSOCIATIVE_KEYS: [&str; 7] = [
@@ -399,7 +403,7 @@ impl KustomizeView {
 
     /// Appends a component's transformations (its own components first, then itself).
     fn expand_component(&self, component: usize, chain: &mut Vec<usize>, stack: &mut Vec<usize>) {
-        if stack.contains(&component) || stack.len() > MAX_DEPTH {
+        if stack.contains(&component) || stack.len() > MAX_DEPTH || chain.len() >= MAX_CHAIN_LEN {
             return;
         }
         let Some(kust) = self.kusts.get(component) else {
@@ -652,6 +656,9 @@ fn apply_one(
     namespace: &str,
     history: &[String],
 ) {
+    if !root.is_mapping() {
+        return;
+    }
     if is_json6902(body) {
         // kustomize requires a target for JSON 6902 patches.
         let Some(target) = target else { return };
@@ -1832,6 +1839,46 @@ spec:
     }
 
     // --- components and chains ----------------------------------------------------------------
+
+    #[test]
+    fn pathological_graphs_stay_bounded() {
+        // Each component includes the next two: a naive expansion visits Fibonacci(60) nodes.
+        let mut files: Vec<(String, String)> = (0..60)
+            .map(|i| {
+                (
+                    format!("c{i}/kustomization.yaml"),
+                    format!(
+                        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\ncomponents:\n- ../c{}\n- ../c{}\n",
+                        i + 1,
+                        i + 2
+                    ),
+                )
+            })
+            .collect();
+        // And each overlay includes the next two overlays' directories.
+        files.extend((0..60).map(|i| {
+            (
+                format!("o{i}/kustomization.yaml"),
+                format!(
+                    "namespace: o{i}\nresources:\n- ../o{}\n- ../o{}\ncomponents:\n- ../c0\n",
+                    i + 1,
+                    i + 2
+                ),
+            )
+        }));
+        files.push((
+            "o60/kustomization.yaml".into(),
+            "resources:\n- p.yaml\n".into(),
+        ));
+        let borrowed: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        let v = view(&borrowed);
+        assert!(v.namespace_for("o60/p.yaml").is_some());
+        assert!(v.namespaces_for("o60/p.yaml").len() <= MAX_CHAINS);
+        let _ = v.apply_patches("o60/p.yaml", &root(POLICY), &HashMap::<String, Node>::new());
+    }
 
     #[test]
     fn component_patches_apply_to_the_includer_resources() {
