@@ -20,7 +20,7 @@
 //! and never edits them in the object's file.
 //!
 //! This module owns only that model. It must not do I/O (the caller hands it parsed files), must
-//! not validate objects or produce diagnostics ([`crate::index`] does), and must not panic on any
+//! not validate objects or produce diagnostics (the index does), and must not panic on any
 //! input: a patch that kustomize would reject is simply not applied.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
