@@ -200,6 +200,9 @@ struct CachedToken {
 pub(crate) struct AuthCache {
     tokens: Mutex<HashMap<(String, String), CachedToken>>,
     basic: Mutex<HashMap<String, Secret>>,
+    /// The token server (realm, service) each host sent us to, so that a token for another
+    /// repository, or a renewed one, is fetched before the request instead of after a 401.
+    realms: Mutex<HashMap<String, (String, Option<String>)>>,
 }
 
 impl std::fmt::Debug for AuthCache {
@@ -251,6 +254,26 @@ impl AuthCache {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .insert((host.to_owned(), scope.to_owned()), cached);
+    }
+
+    /// Remembers the token server of `host`.
+    pub(crate) fn store_realm(&self, host: &str, realm: &str, service: Option<&str>) {
+        self.realms
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(
+                host.to_owned(),
+                (realm.to_owned(), service.map(str::to_owned)),
+            );
+    }
+
+    /// The token server of `host`, if it sent a Bearer challenge before.
+    pub(crate) fn realm(&self, host: &str) -> Option<(String, Option<String>)> {
+        self.realms
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(host)
+            .cloned()
     }
 
     /// Forgets the token for `host` and `scope` (the registry refused it).

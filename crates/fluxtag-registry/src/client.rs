@@ -295,7 +295,24 @@ impl RegistryClient {
         let mut auth_note: Option<String> = None;
         let mut authenticated = false;
         loop {
-            let auth = self.auth.header(&host, &scope, self.env.now());
+            let mut auth = self.auth.header(&host, &scope, self.env.now());
+            if auth.is_none()
+                && !authenticated
+                && let Some((realm, service)) = self.auth.realm(&host)
+            {
+                // A token server we know: get the token first rather than collect a 401.
+                let challenge = Challenge::Bearer {
+                    realm,
+                    service,
+                    scope: None,
+                    error: None,
+                };
+                auth_note = Some(
+                    self.authenticate(repo, Some(challenge), &scope, image)
+                        .await?,
+                );
+                auth = self.auth.header(&host, &scope, self.env.now());
+            }
             let fetched = self
                 .send_with_retries(&host, || {
                     let mut req = self
@@ -399,6 +416,7 @@ impl RegistryClient {
                 scope: challenge_scope,
                 ..
             }) => {
+                self.auth.store_realm(host, &realm, service.as_deref());
                 let wanted_scope = challenge_scope.as_deref().unwrap_or(scope);
                 let (token, lifetime) = self
                     .fetch_token(repo, &realm, service.as_deref(), wanted_scope, credential)
@@ -642,18 +660,22 @@ fn classify(e: &reqwest::Error, host: &str, options: &ClientOptions) -> Registry
     }
 }
 
-/// The message of a rustls error anywhere in the chain.
+/// The message of a rustls error anywhere in the chain, looking inside (nested) I/O errors too.
 fn find_tls_error(e: &(dyn std::error::Error + 'static)) -> Option<String> {
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = current {
-        if let Some(tls) = err.downcast_ref::<rustls::Error>() {
-            return Some(tls.to_string());
-        }
-        if let Some(io) = err.downcast_ref::<std::io::Error>()
-            && let Some(inner) = io.get_ref()
-            && let Some(tls) = inner.downcast_ref::<rustls::Error>()
-        {
-            return Some(tls.to_string());
+        let mut candidate = err;
+        loop {
+            if let Some(tls) = candidate.downcast_ref::<rustls::Error>() {
+                return Some(tls.to_string());
+            }
+            match candidate
+                .downcast_ref::<std::io::Error>()
+                .and_then(std::io::Error::get_ref)
+            {
+                Some(inner) => candidate = inner,
+                None => break,
+            }
         }
         current = err.source();
     }
