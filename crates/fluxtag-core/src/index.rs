@@ -15,9 +15,10 @@ use crate::flux::{
     self, FluxKustomization, FluxObject, ImagePolicy, ImageRepository, ImageUpdateAutomation,
     KustomizeFile,
 };
+use crate::kustomize::{self, FROM_PATCH, KustomizeView};
 use crate::marker::{self, FileMarkers};
 use crate::text::{LineIndex, contains_bytes};
-use crate::yaml::{Parser, YamlFile};
+use crate::yaml::{Node, Parser, YamlFile};
 
 /// Everything read from one file.
 #[derive(Debug, Clone)]
@@ -32,6 +33,8 @@ pub struct FileAnalysis {
     pub objects: Vec<FluxObject>,
     /// Whether any part of the file was parsed.
     pub parsed: bool,
+    /// The document roots of image objects, by document index (kustomize patches apply to them).
+    pub object_roots: Vec<(usize, Node)>,
 }
 
 /// Reads one file: a byte prefilter first, then the documents that may hold markers or objects.
@@ -46,6 +49,7 @@ pub fn analyze_file(parser: &mut Parser, path: &str, text: &[u8]) -> FileAnalysi
             markers: FileMarkers::default(),
             objects: Vec::new(),
             parsed: false,
+            object_roots: Vec::new(),
         };
     }
     let yaml: YamlFile = if has_markers || is_kustomization_name(path) {
@@ -59,13 +63,28 @@ pub fn analyze_file(parser: &mut Parser, path: &str, text: &[u8]) -> FileAnalysi
     } else {
         FileMarkers::default()
     };
-    let objects = flux::read_objects(path, &yaml);
+    let mut objects = flux::read_objects(path, &yaml);
+    objects.extend(
+        kustomize::read_components(path, &yaml)
+            .into_iter()
+            .map(FluxObject::Kustomize),
+    );
+    let object_roots = objects
+        .iter()
+        .filter_map(|o| match o {
+            FluxObject::Policy(p) => Some(p.origin.document),
+            FluxObject::Repository(r) => Some(r.origin.document),
+            _ => None,
+        })
+        .filter_map(|d| Some((d, yaml.documents.get(d)?.root.clone()?)))
+        .collect();
     FileAnalysis {
         path: path.to_string(),
         lines,
         markers,
         objects,
         parsed: true,
+        object_roots,
     }
 }
 
@@ -136,8 +155,10 @@ pub struct Index {
     pub automations: Vec<AutomationEntry>,
     /// Every Flux Kustomization.
     pub flux_kustomizations: Vec<FluxKustomization>,
-    /// Every kustomize kustomization.
+    /// Every kustomize kustomization and component.
     pub kustomize_files: Vec<KustomizeFile>,
+    /// What kustomize would do to the objects.
+    pub kustomize: KustomizeView,
 }
 
 /// The result of `${VAR}` substitution.
@@ -201,20 +222,42 @@ pub fn substitute(text: &str, vars: &BTreeMap<String, String>) -> Substituted {
 }
 
 impl Index {
-    /// Puts the analyses of a repository together.
+    /// Puts the analyses of a repository together, without patch files.
     pub fn new(analyses: Vec<FileAnalysis>) -> Index {
+        Index::build(analyses, &BTreeMap::new())
+    }
+
+    /// Puts the analyses of a repository together. `patch_roots` holds the parsed document
+    /// roots of the patch files the kustomizations name ([`Index::patch_files_needed`]), by path.
+    pub fn build(analyses: Vec<FileAnalysis>, patch_roots: &BTreeMap<String, Vec<Node>>) -> Index {
         let mut index = Index::default();
         let mut policies = Vec::new();
         let mut repositories = Vec::new();
         let mut automations = Vec::new();
-        for analysis in analyses {
+        for analysis in &analyses {
             for object in &analysis.objects {
                 match object {
-                    FluxObject::Policy(p) => policies.push(p.clone()),
-                    FluxObject::Repository(r) => repositories.push(r.clone()),
-                    FluxObject::Automation(a) => automations.push(a.clone()),
                     FluxObject::FluxKustomization(k) => index.flux_kustomizations.push(k.clone()),
                     FluxObject::Kustomize(k) => index.kustomize_files.push(k.clone()),
+                    _ => {}
+                }
+            }
+        }
+        index.kustomize = KustomizeView::new(&index.kustomize_files);
+        for analysis in analyses {
+            let patch_only = index.kustomize.is_patch_file(&analysis.path);
+            for object in &analysis.objects {
+                let object = match object {
+                    FluxObject::Policy(_) | FluxObject::Repository(_) if patch_only => continue,
+                    FluxObject::Policy(p) => index.patched(&analysis, p.origin.document, patch_roots).unwrap_or_else(|| object.clone()),
+                    FluxObject::Repository(r) => index.patched(&analysis, r.origin.document, patch_roots).unwrap_or_else(|| object.clone()),
+                    other => other.clone(),
+                };
+                match object {
+                    FluxObject::Policy(p) => policies.push(p),
+                    FluxObject::Repository(r) => repositories.push(r),
+                    FluxObject::Automation(a) => automations.push(a),
+                    _ => {}
                 }
             }
             index.files.insert(analysis.path.clone(), analysis);
@@ -275,6 +318,36 @@ impl Index {
         index
     }
 
+    /// The object of document `document` of `analysis` with the patches of the kustomizations
+    /// that include it applied, when any apply.
+    fn patched(
+        &self,
+        analysis: &FileAnalysis,
+        document: usize,
+        patch_roots: &BTreeMap<String, Vec<Node>>,
+    ) -> Option<FluxObject> {
+        let root = analysis
+            .object_roots
+            .iter()
+            .find(|(d, _)| *d == document)
+            .map(|(_, root)| root)?;
+        let (patched, _) = self.kustomize.apply_patches(&analysis.path, root, patch_roots)?;
+        kustomize::read_object_from_root(&analysis.path, document, &patched)
+    }
+
+    /// The patch files the kustomizations name, which the caller parses for [`Index::build`].
+    pub fn patch_files_needed(analyses: &[FileAnalysis]) -> Vec<String> {
+        let files: Vec<KustomizeFile> = analyses
+            .iter()
+            .flat_map(|a| a.objects.iter())
+            .filter_map(|o| match o {
+                FluxObject::Kustomize(k) => Some(k.clone()),
+                _ => None,
+            })
+            .collect();
+        KustomizeView::new(&files).patch_files()
+    }
+
     /// The `${VAR}` values Flux Kustomizations give a file under their `spec.path`. A variable
     /// two Kustomizations set differently is left out (its value is ambiguous).
     pub fn variables_for(&self, path: &str) -> BTreeMap<String, String> {
@@ -327,19 +400,9 @@ impl Index {
     /// The namespace a kustomization that lists `path` (directly or through its directory)
     /// gives it. Overridden by the kustomize view when one is available.
     fn kustomize_namespace(&self, path: &str) -> Option<(String, String)> {
-        // Direct inclusion: a kustomization in the file's directory that lists it.
-        let (dir, base) = path.rsplit_once('/').unwrap_or(("", path));
-        self.kustomize_files.iter().find_map(|k| {
-            let k_dir = k.origin.path.rsplit_once('/').map_or("", |(d, _)| d);
-            let listed = k_dir == dir
-                && k.resources
-                    .iter()
-                    .any(|r| flux::normalise_dir(r) == base);
-            match (&k.namespace, listed) {
-                (Some(ns), true) => Some((ns.clone(), k.origin.path.clone())),
-                _ => None,
-            }
-        })
+        self.kustomize
+            .namespace_for(path)
+            .map(|source| (source.namespace, source.kustomization))
     }
 
     /// The policy a marker names: exact namespace and name, or, for policies whose namespace
@@ -441,6 +504,7 @@ impl Index {
         let mut out = Vec::new();
         for policy in &self.policies {
             let object = &policy.object;
+            let first = out.len();
             if let Err((range, message)) = crate::resolve::compile_policy(object) {
                 out.push(
                     Diagnostic::new(
@@ -483,6 +547,7 @@ impl Index {
                 }
                 Some(_) => {}
             }
+            relocate_patched(&mut out[first..], name_range(object));
         }
         for repository in &self.repositories {
             if let Some((range, message)) = crate::resolve::repository_problem(repository) {
@@ -498,9 +563,28 @@ impl Index {
                     )
                     .with_help("Flux marks this repository Stalled and scans no tags"),
                 );
+                let fallback = repository
+                    .object
+                    .metadata
+                    .name
+                    .as_ref()
+                    .map_or(0..0, |n| n.range.clone());
+                let last = out.len() - 1;
+                relocate_patched(&mut out[last..], fallback);
             }
         }
         out
+    }
+}
+
+/// Points findings on fields a kustomize patch set at the object's name instead, since the
+/// patched bytes live in another file.
+fn relocate_patched(diagnostics: &mut [Diagnostic], fallback: Range<usize>) {
+    for diagnostic in diagnostics {
+        if diagnostic.range == FROM_PATCH || diagnostic.range.end == usize::MAX {
+            diagnostic.range = fallback.clone();
+            diagnostic.message.push_str(" (the field is set by a kustomize patch)");
+        }
     }
 }
 
@@ -531,7 +615,7 @@ pub fn is_under(path: &str, dir: &str) -> bool {
 
 /// The closest candidates to `wanted` by edit distance, best first (for did-you-mean).
 pub fn closest<'a>(wanted: &str, candidates: &'a [String]) -> Vec<&'a str> {
-    let limit = (wanted.chars().count() / 3).max(2);
+    let limit = (wanted.chars().count() / 5).clamp(1, 3);
     let mut scored: Vec<(usize, &str)> = candidates
         .iter()
         .map(|c| (levenshtein(wanted, c), c.as_str()))

@@ -12,7 +12,9 @@
 pub mod diag;
 pub mod edit;
 pub mod flux;
+pub mod index;
 pub mod kustomize;
 pub mod marker;
+pub mod resolve;
 pub mod text;
 pub mod yaml;

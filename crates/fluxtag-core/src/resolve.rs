@@ -18,7 +18,7 @@ use fluxtag_policy::filter::TagFilterSpec;
 use fluxtag_policy::image_ref::{ImageRef, parse_reference};
 use fluxtag_policy::policy::{Policy, PolicySpec};
 
-use crate::diag::{Applicability, Code, Diagnostic, Edit, Fix, Related};
+use crate::diag::{Applicability, Code, Diagnostic, Edit, Fix, Related, Severity};
 use crate::flux::ImagePolicy;
 use crate::index::{
     Index, PolicyEntry, RepositoryEntry, Substituted, closest, display_name, name_range,
@@ -523,7 +523,8 @@ fn resolve_marker(
             .with_related(related.clone()),
         );
     }
-    if let Err(reason) = index.automation_verdict(policy, path) {
+    let covered = index.automation_verdict(policy, path);
+    if let Err(reason) = &covered {
         diagnostics.push(
             Diagnostic::new(
                 Code::PolicyNotInAutomation,
@@ -607,8 +608,18 @@ fn resolve_marker(
     out.status = MarkerStatus::Stale(direction);
     let new_text = encode_in_style(&expected, marker.style, marker.in_flow);
     let shown = if expected.is_empty() { "\"\"".to_string() } else { expected.clone() };
-    diagnostics.push(
-        Diagnostic::new(
+    // Flux would not apply a marker no automation covers: say it is stale, but neither fail
+    // the check on it nor let `--fix` write what Flux would not.
+    let (severity, applicability, help) = if covered.is_ok() {
+        (Severity::Error, Applicability::Safe, "run `fluxtag check --fix` to write it")
+    } else {
+        (
+            Severity::Warning,
+            Applicability::Unsafe,
+            "no ImageUpdateAutomation applies this marker, so `--fix` leaves it alone",
+        )
+    };
+    let mut stale = Diagnostic::new(
             Code::Stale,
             path,
             marker.scalar.clone(),
@@ -620,7 +631,7 @@ fn resolve_marker(
                 direction.as_str()
             ),
         )
-        .with_help("run `fluxtag check --fix` to write it")
+        .with_help(help)
         .with_related(related)
         .with_fix(Fix {
             title: format!("Update to {shown}"),
@@ -628,9 +639,10 @@ fn resolve_marker(
                 range: marker.scalar.clone(),
                 new_text,
             }],
-            applicability: Applicability::Safe,
-        }),
-    );
+            applicability,
+        });
+    stale.severity = severity;
+    diagnostics.push(stale);
     (out, diagnostics)
 }
 

@@ -1,0 +1,238 @@
+//! Setter behaviour end to end through the core: markers, policies, tags, resolution and the
+//! surgical fix. The shapes are those of image-automation-controller's setter fixtures
+//! (`flux-cases.md` §8.1: a CronJob with a changed and an unchanged marker, a kustomize `images:`
+//! list with `:name`, `:tag` and `:digest` markers next to a literal block scalar, a file named
+//! `Kustomization`, a marker naming another namespace, an unmarked file) and of the applier cases
+//! (§8.2: `update.path`), written here with our own names and values. Values written follow
+//! spec §1.5; bytes outside the values follow `fluxtag-differences.md` §1.
+
+use std::collections::BTreeMap;
+
+use fluxtag_core::diag::{Applicability, Code, Edit};
+use fluxtag_core::edit::apply_edits;
+use fluxtag_core::index::{Index, analyze_file};
+use fluxtag_core::resolve::{MarkerStatus, TagLookup, TagSet, resolve};
+use fluxtag_core::yaml::Parser;
+
+const DIGEST: &str = "sha256:0f3c1f2e9a7b8c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d";
+
+fn objects(update_path: &str) -> String {
+    format!(
+        "apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageUpdateAutomation
+metadata:
+  name: bot
+  namespace: auto
+spec:
+  update:
+    path: {update_path}
+    strategy: Setters
+---
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImagePolicy
+metadata:
+  name: web
+  namespace: auto
+spec:
+  imageRepositoryRef:
+    name: web
+  policy:
+    semver:
+      range: '>=1.0.0'
+---
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageRepository
+metadata:
+  name: web
+  namespace: auto
+spec:
+  image: registry.example.org/team/web
+  interval: 5m
+---
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImagePolicy
+metadata:
+  name: steady
+  namespace: auto
+spec:
+  imageRepositoryRef:
+    name: steady
+  policy:
+    semver:
+      range: '>=1.0.0'
+---
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageRepository
+metadata:
+  name: steady
+  namespace: auto
+spec:
+  image: worker
+  interval: 5m
+---
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImagePolicy
+metadata:
+  name: pinned
+  namespace: auto
+spec:
+  imageRepositoryRef:
+    name: pinned
+  digestReflectionPolicy: Always
+  interval: 5m
+  policy:
+    semver:
+      range: '>=1.0.0'
+---
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageRepository
+metadata:
+  name: pinned
+  namespace: auto
+spec:
+  image: worker
+  interval: 5m
+"
+    )
+}
+
+fn tags(canonical: &str) -> TagLookup {
+    let set = |tags: &[&str], digests: &[(&str, &str)]| {
+        TagLookup::Found(TagSet {
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            digests: digests
+                .iter()
+                .map(|(t, d)| (t.to_string(), d.to_string()))
+                .collect(),
+            source: "test".to_string(),
+        })
+    };
+    match canonical {
+        "registry.example.org/team/web" => set(&["v2.3.1", "v2.3.0", "v1.9.0"], &[]),
+        "index.docker.io/library/worker" => set(&["v3.0.0", "v2.0.0"], &[("v3.0.0", DIGEST)]),
+        other => TagLookup::Failed(format!("unexpected image {other}")),
+    }
+}
+
+/// Runs the core on `files` and returns each file after applying every safe fix.
+fn fix(files: &[(&str, String)]) -> (BTreeMap<String, String>, fluxtag_core::resolve::Report) {
+    let mut parser = Parser::new();
+    let analyses = files
+        .iter()
+        .map(|(path, text)| analyze_file(&mut parser, path, text.as_bytes()))
+        .collect();
+    let index = Index::new(analyses);
+    let report = resolve(&index, &|canonical, _| tags(canonical));
+    let mut edits: BTreeMap<&str, Vec<Edit>> = BTreeMap::new();
+    for d in &report.diagnostics {
+        if let Some(fix) = &d.fix
+            && fix.applicability == Applicability::Safe
+        {
+            edits.entry(d.path.as_str()).or_default().extend(fix.edits.clone());
+        }
+    }
+    let fixed = files
+        .iter()
+        .map(|(path, text)| {
+            let new = apply_edits(text.as_bytes(), edits.get(path).map_or(&[][..], Vec::as_slice))
+                .unwrap();
+            (path.to_string(), String::from_utf8(new).unwrap())
+        })
+        .collect();
+    (fixed, report)
+}
+
+const CRONJOB: &str = "apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: nightly
+  namespace: jobs
+spec:
+  schedule: \"0 1 * * *\"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          containers:
+          - name: one
+            image: web:v1.0.0 # {\"$imagepolicy\": \"auto:web\"}
+          - name: two
+            image: worker:v3.0.0 # {\"$imagepolicy\": \"auto:steady\"}
+";
+
+const KUSTOMIZATION: &str = "# a kustomization with markers next to a literal block
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - app.yaml
+images:
+  - name: web
+    newName: old-name # {\"$imagepolicy\": \"auto:web:name\"}
+    newTag: v0 # {\"$imagepolicy\": \"auto:web:tag\"}
+    newDigest: sha256:1111 # {\"$imagepolicy\": \"auto:pinned:digest\"}
+patches:
+  - patch: |
+      - op: replace
+        path: /spec/template/spec/containers/0/args
+        value:
+          - --trailing-space-below   
+          - --keep
+    target:
+      kind: Deployment
+      image: worker # {\"$imagepolicy\": \"auto:pinned\"}
+";
+
+/// §8.1: changed values are replaced, the unchanged one and every other byte stay.
+#[test]
+fn upstream_shapes_are_fixed_surgically() {
+    let files = [
+        ("flux/objects.yaml", objects("./")),
+        ("marked.yaml", CRONJOB.to_string()),
+        ("kustomization.yml", KUSTOMIZATION.to_string()),
+        ("Kustomization", "images:\n  - name: web\n    newName: x # {\"$imagepolicy\": \"auto:web:name\"}\n    newTag: v1 # {\"$imagepolicy\": \"auto:web:tag\"}\n".to_string()),
+        ("otherns.yaml", "image: web:v1.0.0 # {\"$imagepolicy\": \"elsewhere:web\"}\n".to_string()),
+        ("unmarked.yaml", "image: web:v1.0.0\n".to_string()),
+    ];
+    let (fixed, report) = fix(&files);
+    assert_eq!(
+        fixed["marked.yaml"],
+        CRONJOB.replace("web:v1.0.0 #", "registry.example.org/team/web:v2.3.1 #")
+    );
+    let expected_kustomization = KUSTOMIZATION
+        .replace("old-name #", "registry.example.org/team/web #")
+        .replace("v0 #", "v2.3.1 #")
+        .replace("sha256:1111 #", &format!("{DIGEST} #"))
+        .replace("image: worker #", &format!("image: worker:v3.0.0@{DIGEST} #"));
+    assert_eq!(fixed["kustomization.yml"], expected_kustomization);
+    assert_eq!(
+        fixed["Kustomization"],
+        "images:\n  - name: web\n    newName: registry.example.org/team/web # {\"$imagepolicy\": \"auto:web:name\"}\n    newTag: v2.3.1 # {\"$imagepolicy\": \"auto:web:tag\"}\n"
+    );
+    assert_eq!(fixed["otherns.yaml"], files[4].1, "a marker naming no policy is not touched");
+    assert_eq!(fixed["unmarked.yaml"], files[5].1);
+    let unchanged = report
+        .markers
+        .iter()
+        .find(|m| m.marker.reference == "auto:steady")
+        .unwrap();
+    assert_eq!(unchanged.status, MarkerStatus::Current);
+    assert!(report.diagnostics.iter().any(|d| d.code == Code::PolicyNotFound && d.path == "otherns.yaml"));
+}
+
+/// §8.2 `update.path`: a marker outside the automation's path is not applied by Flux; fluxtag
+/// warns, and `--fix` leaves it alone.
+#[test]
+fn markers_outside_the_update_path_are_warned_about_and_left_alone() {
+    let marker = "image: web:v1.0.0 # {\"$imagepolicy\": \"auto:web\"}\n".to_string();
+    let files = [
+        ("flux/objects.yaml", objects("./yes")),
+        ("yes/deploy.yaml", marker.clone()),
+        ("no/deploy.yaml", marker.clone()),
+    ];
+    let (fixed, report) = fix(&files);
+    assert_eq!(fixed["yes/deploy.yaml"], marker.replace("web:v1.0.0", "registry.example.org/team/web:v2.3.1"));
+    assert_eq!(fixed["no/deploy.yaml"], marker);
+    let outside: Vec<_> = report.diagnostics.iter().filter(|d| d.path == "no/deploy.yaml").collect();
+    assert!(outside.iter().any(|d| d.code == Code::PolicyNotInAutomation));
+    assert!(outside.iter().all(|d| d.severity != fluxtag_core::diag::Severity::Error));
+}
