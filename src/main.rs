@@ -1,1 +1,75 @@
-fn main() {}
+//! `fluxtag`: Flux image automation at the developer's desk.
+//!
+//! This file only parses arguments, runs one command and maps its outcome to an exit code:
+//! 0 when nothing is at error level, 1 when something is (or, with `--diff`, when a fix is
+//! pending), 2 for usage, configuration and internal errors. It is the only place that exits.
+
+mod check;
+mod render;
+mod tags;
+mod walk;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Find, check and fix Flux `$imagepolicy` markers before they reach the cluster.
+#[derive(Debug, Parser)]
+#[command(name = "fluxtag", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check markers: invalid ones, and stale ones against the repository's image policies.
+    Check(CheckArgs),
+}
+
+/// Arguments of `fluxtag check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Files whose markers to check (what pre-commit passes). Policies are always read from the
+    /// whole root. Without paths, every YAML file under the root that git does not ignore.
+    pub paths: Vec<PathBuf>,
+    /// The repository root (default: the git top level of the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Read tags from this snapshot file instead of any registry.
+    #[arg(long, value_name = "FILE")]
+    pub tags_from: Option<PathBuf>,
+    /// Write the updates of stale markers (only the marked values' bytes change).
+    #[arg(long, conflicts_with = "diff")]
+    pub fix: bool,
+    /// Print the unified diff `--fix` would apply; write nothing; exit 1 when there is one.
+    #[arg(long)]
+    pub diff: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human, env = "FLUXTAG_OUTPUT_FORMAT")]
+    pub format: Format,
+}
+
+/// Output formats of `fluxtag check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Blocks with the source line and the span underlined.
+    Human,
+    /// One JSON object with `markers` and `diagnostics` (documented in README.md).
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Check(args) => check::run(&args),
+    };
+    match outcome {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("fluxtag: error: {error}");
+            ExitCode::from(2)
+        }
+    }
+}

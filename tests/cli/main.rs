@@ -1,1 +1,218 @@
-//! stub
+//! End-to-end tests of the `fluxtag` binary on fixture trees: the bundled example in every
+//! output format, `--diff`, `--fix` (surgical edits, `fluxtag-differences.md` §1) and the exit
+//! codes documented in README.md.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/homelab")
+}
+
+/// Copies a directory tree.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A private copy of the example, so that `--fix` can write.
+fn example_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&example(), dir.path());
+    dir
+}
+
+fn fluxtag(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fluxtag"))
+        .current_dir(dir)
+        .env_remove("FLUXTAG_OUTPUT_FORMAT")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn transcript(output: &Output) -> String {
+    format!(
+        "exit: {:?}\n--- stdout\n{}--- stderr\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[test]
+fn human_output_on_the_example() {
+    let dir = example_copy();
+    let output = fluxtag(
+        dir.path(),
+        &["check", "--root", ".", "--tags-from", "tags.json"],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    insta::assert_snapshot!("example_human", transcript(&output));
+}
+
+#[test]
+fn json_output_on_the_example() {
+    let dir = example_copy();
+    let output = fluxtag(
+        dir.path(),
+        &[
+            "check",
+            "--root",
+            ".",
+            "--tags-from",
+            "tags.json",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(value["markers"].as_array().is_some_and(|m| !m.is_empty()));
+    insta::assert_snapshot!("example_json", String::from_utf8_lossy(&output.stdout));
+}
+
+#[test]
+fn diff_writes_nothing_and_fix_rewrites_only_marked_values() {
+    let dir = example_copy();
+    let before = std::fs::read(
+        dir.path()
+            .join("kubernetes/apps/media/sonarr/app/helmrelease.yaml"),
+    )
+    .unwrap();
+    let diff = fluxtag(
+        dir.path(),
+        &["check", "--root", ".", "--tags-from", "tags.json", "--diff"],
+    );
+    assert_eq!(diff.status.code(), Some(1), "{}", transcript(&diff));
+    insta::assert_snapshot!("example_diff", String::from_utf8_lossy(&diff.stdout));
+    let unchanged = std::fs::read(
+        dir.path()
+            .join("kubernetes/apps/media/sonarr/app/helmrelease.yaml"),
+    )
+    .unwrap();
+    assert_eq!(before, unchanged, "--diff must not write");
+
+    let fix = fluxtag(
+        dir.path(),
+        &["check", "--root", ".", "--tags-from", "tags.json", "--fix"],
+    );
+    insta::assert_snapshot!("example_fix", transcript(&fix));
+    let after = std::fs::read_to_string(
+        dir.path()
+            .join("kubernetes/apps/media/sonarr/app/helmrelease.yaml"),
+    )
+    .unwrap();
+    assert!(
+        after.contains("tag: 4.0.11 # {\"$imagepolicy\": \"flux-system:sonarr:tag\"}"),
+        "{after}"
+    );
+    // Only the marked value changed: the rest of the file is byte for byte the same.
+    let before = String::from_utf8(before).unwrap();
+    assert_eq!(before.replace("tag: 4.0.9 #", "tag: 4.0.11 #"), after);
+
+    // A second run finds nothing left to fix.
+    let again = fluxtag(
+        dir.path(),
+        &["check", "--root", ".", "--tags-from", "tags.json", "--diff"],
+    );
+    assert_eq!(again.status.code(), Some(0), "{}", transcript(&again));
+    assert!(again.stdout.is_empty());
+}
+
+#[test]
+fn paths_limit_the_report_but_not_the_policies() {
+    let dir = example_copy();
+    let output = fluxtag(
+        dir.path(),
+        &[
+            "check",
+            "--root",
+            ".",
+            "--tags-from",
+            "tags.json",
+            "--format",
+            "json",
+            "kubernetes/apps/media/sonarr/app/helmrelease.yaml",
+        ],
+    );
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let files: Vec<&str> = value["markers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        files,
+        ["kubernetes/apps/media/sonarr/app/helmrelease.yaml"; 2]
+    );
+    assert_eq!(value["markers"][1]["status"], "stale");
+}
+
+#[test]
+fn crlf_bom_and_missing_final_newline_survive_a_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("policy.yaml"),
+        "apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImagePolicy\nmetadata:\n  name: app\n  namespace: ns\nspec:\n  imageRepositoryRef:\n    name: app\n  policy:\n    semver:\n      range: '>=1.0.0'\n---\napiVersion: image.toolkit.fluxcd.io/v1\nkind: ImageRepository\nmetadata:\n  name: app\n  namespace: ns\nspec:\n  image: ghcr.io/org/app\n  interval: 1h\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("tags.json"),
+        r#"{"ghcr.io/org/app": ["1.9.0", "1.10.0"]}"#,
+    )
+    .unwrap();
+    let original = "\u{feff}# keep me\r\n\r\nspec:\r\n  image: 'ghcr.io/org/app:1.9.0' # {\"$imagepolicy\": \"ns:app\"}\r\n  tag: 1.9.0 # {\"$imagepolicy\": \"ns:app:tag\"}";
+    std::fs::write(dir.path().join("deploy.yaml"), original).unwrap();
+    let fix = fluxtag(
+        dir.path(),
+        &["check", "--root", ".", "--tags-from", "tags.json", "--fix"],
+    );
+    assert_eq!(fix.status.code(), Some(0), "{}", transcript(&fix));
+    let after = std::fs::read_to_string(dir.path().join("deploy.yaml")).unwrap();
+    assert_eq!(
+        after,
+        original
+            .replace("'ghcr.io/org/app:1.9.0'", "'ghcr.io/org/app:1.10.0'")
+            .replace("tag: 1.9.0", "tag: 1.10.0")
+    );
+}
+
+#[test]
+fn no_tag_source_is_a_warning_not_a_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("p.yaml"),
+        "apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImagePolicy\nmetadata:\n  name: app\n  namespace: ns\nspec:\n  imageRepositoryRef:\n    name: app\n  policy:\n    semver:\n      range: '>=1.0.0'\n---\napiVersion: image.toolkit.fluxcd.io/v1\nkind: ImageRepository\nmetadata:\n  name: app\n  namespace: ns\nspec:\n  image: ghcr.io/org/app\n  interval: 1h\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("d.yaml"),
+        "image: ghcr.io/org/app:1.0.0 # {\"$imagepolicy\": \"ns:app\"}\n",
+    )
+    .unwrap();
+    let output = fluxtag(dir.path(), &["check", "--root", ".", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(value["markers"][0]["status"], "unresolved");
+    assert_eq!(value["diagnostics"][0]["code"], "registry-error");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = fluxtag(dir.path(), &["check", "--tags-from", "missing.json"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("missing.json"));
+    let output = fluxtag(dir.path(), &["check", "--format", "xml"]);
+    assert_eq!(output.status.code(), Some(2));
+}

@@ -15,7 +15,9 @@ fn generate(files: usize, markers: usize) -> Vec<(String, Vec<u8>)> {
     for i in 0..files {
         let marked = i * markers / files != (i + 1) * markers / files;
         let image_line = if marked {
-            format!("          image: ghcr.io/org/app{i}:1.0.{i} # {{\"$imagepolicy\": \"flux-system:app{i}\"}}\n")
+            format!(
+                "          image: ghcr.io/org/app{i}:1.0.{i} # {{\"$imagepolicy\": \"flux-system:app{i}\"}}\n"
+            )
         } else {
             format!("          image: ghcr.io/org/app{i}:1.0.{i}\n")
         };

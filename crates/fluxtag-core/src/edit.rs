@@ -86,6 +86,9 @@ mod tests {
             apply_edits(text, &[edit(5..9, "x")]),
             Err(EditError::OutOfBounds { .. })
         ));
-        assert_eq!(apply_edits(text, &[edit(1..2, "x"), edit(1..2, "x")]).unwrap(), b"axcdef");
+        assert_eq!(
+            apply_edits(text, &[edit(1..2, "x"), edit(1..2, "x")]).unwrap(),
+            b"axcdef"
+        );
     }
 }

@@ -249,8 +249,12 @@ impl Index {
             for object in &analysis.objects {
                 let object = match object {
                     FluxObject::Policy(_) | FluxObject::Repository(_) if patch_only => continue,
-                    FluxObject::Policy(p) => index.patched(&analysis, p.origin.document, patch_roots).unwrap_or_else(|| object.clone()),
-                    FluxObject::Repository(r) => index.patched(&analysis, r.origin.document, patch_roots).unwrap_or_else(|| object.clone()),
+                    FluxObject::Policy(p) => index
+                        .patched(&analysis, p.origin.document, patch_roots)
+                        .unwrap_or_else(|| object.clone()),
+                    FluxObject::Repository(r) => index
+                        .patched(&analysis, r.origin.document, patch_roots)
+                        .unwrap_or_else(|| object.clone()),
                     other => other.clone(),
                 };
                 match object {
@@ -264,13 +268,21 @@ impl Index {
         }
         for object in policies {
             let vars = index.variables_for(&object.origin.path);
-            let (namespace, namespace_source) =
-                index.namespace_of(&object.origin.path, object.metadata.namespace.as_ref(), &vars);
+            let (namespace, namespace_source) = index.namespace_of(
+                &object.origin.path,
+                object.metadata.namespace.as_ref(),
+                &vars,
+            );
             let name = object
                 .metadata
                 .name
                 .as_ref()
-                .map(|n| substitute(&n.value, &vars).known().unwrap_or(&n.value).to_string())
+                .map(|n| {
+                    substitute(&n.value, &vars)
+                        .known()
+                        .unwrap_or(&n.value)
+                        .to_string()
+                })
                 .unwrap_or_default();
             index.policies.push(PolicyEntry {
                 object,
@@ -281,13 +293,21 @@ impl Index {
         }
         for object in repositories {
             let vars = index.variables_for(&object.origin.path);
-            let (namespace, _) =
-                index.namespace_of(&object.origin.path, object.metadata.namespace.as_ref(), &vars);
+            let (namespace, _) = index.namespace_of(
+                &object.origin.path,
+                object.metadata.namespace.as_ref(),
+                &vars,
+            );
             let name = object
                 .metadata
                 .name
                 .as_ref()
-                .map(|n| substitute(&n.value, &vars).known().unwrap_or(&n.value).to_string())
+                .map(|n| {
+                    substitute(&n.value, &vars)
+                        .known()
+                        .unwrap_or(&n.value)
+                        .to_string()
+                })
                 .unwrap_or_default();
             let image = object
                 .image
@@ -302,8 +322,11 @@ impl Index {
         }
         for object in automations {
             let vars = index.variables_for(&object.origin.path);
-            let (namespace, _) =
-                index.namespace_of(&object.origin.path, object.metadata.namespace.as_ref(), &vars);
+            let (namespace, _) = index.namespace_of(
+                &object.origin.path,
+                object.metadata.namespace.as_ref(),
+                &vars,
+            );
             let update_dir = object
                 .update_path
                 .as_ref()
@@ -331,7 +354,9 @@ impl Index {
             .iter()
             .find(|(d, _)| *d == document)
             .map(|(_, root)| root)?;
-        let (patched, _) = self.kustomize.apply_patches(&analysis.path, root, patch_roots)?;
+        let (patched, _) = self
+            .kustomize
+            .apply_patches(&analysis.path, root, patch_roots)?;
         kustomize::read_object_from_root(&analysis.path, document, &patched)
     }
 
@@ -354,7 +379,9 @@ impl Index {
         let mut vars: BTreeMap<String, String> = BTreeMap::new();
         let mut ambiguous = Vec::new();
         for kustomization in &self.flux_kustomizations {
-            let Some(dir) = &kustomization.path else { continue };
+            let Some(dir) = &kustomization.path else {
+                continue;
+            };
             if !is_under(path, dir) {
                 continue;
             }
@@ -511,9 +538,14 @@ impl Index {
                         Code::PolicyInvalid,
                         &object.origin.path,
                         range,
-                        format!("ImagePolicy {} is invalid: {message}", display_name(policy.namespace.as_deref(), &policy.name)),
+                        format!(
+                            "ImagePolicy {} is invalid: {message}",
+                            display_name(policy.namespace.as_deref(), &policy.name)
+                        ),
                     )
-                    .with_help("Flux marks this policy Stalled (InvalidPolicy) and never selects a tag"),
+                    .with_help(
+                        "Flux marks this policy Stalled (InvalidPolicy) and never selects a tag",
+                    ),
                 );
             }
             match &object.repository_name {
@@ -583,7 +615,9 @@ fn relocate_patched(diagnostics: &mut [Diagnostic], fallback: Range<usize>) {
     for diagnostic in diagnostics {
         if diagnostic.range == FROM_PATCH || diagnostic.range.end == usize::MAX {
             diagnostic.range = fallback.clone();
-            diagnostic.message.push_str(" (the field is set by a kustomize patch)");
+            diagnostic
+                .message
+                .push_str(" (the field is set by a kustomize patch)");
         }
     }
 }
@@ -661,13 +695,22 @@ mod tests {
             substitute("${MISSING}", &vars),
             Substituted::Unresolved(vec!["MISSING".into()])
         );
-        assert_eq!(substitute("plain", &vars), Substituted::Plain("plain".into()));
+        assert_eq!(
+            substitute("plain", &vars),
+            Substituted::Plain("plain".into())
+        );
     }
 
     #[test]
     fn did_you_mean() {
-        let keys = vec!["flux-system:podinfo".to_string(), "flux-system:grafana".to_string()];
-        assert_eq!(closest("flux-system:podinf", &keys), ["flux-system:podinfo"]);
+        let keys = vec![
+            "flux-system:podinfo".to_string(),
+            "flux-system:grafana".to_string(),
+        ];
+        assert_eq!(
+            closest("flux-system:podinf", &keys),
+            ["flux-system:podinfo"]
+        );
         assert!(closest("other:thing", &keys).is_empty());
     }
 

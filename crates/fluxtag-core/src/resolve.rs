@@ -21,8 +21,7 @@ use fluxtag_policy::policy::{Policy, PolicySpec};
 use crate::diag::{Applicability, Code, Diagnostic, Edit, Fix, Related, Severity};
 use crate::flux::ImagePolicy;
 use crate::index::{
-    Index, PolicyEntry, RepositoryEntry, Substituted, closest, display_name, name_range,
-    substitute,
+    Index, PolicyEntry, RepositoryEntry, Substituted, closest, display_name, name_range, substitute,
 };
 use crate::marker::{Marker, MarkerKind, PolicyTarget, parse_reference as parse_marker_reference};
 use crate::yaml::scalar::encode_in_style;
@@ -217,7 +216,11 @@ pub fn repository_problem(repository: &RepositoryEntry) -> Option<(Range<usize>,
     {
         return Some((image.range.clone(), error.to_string()));
     }
-    let patterns: Vec<String> = object.exclusion_list.iter().map(|p| p.value.clone()).collect();
+    let patterns: Vec<String> = object
+        .exclusion_list
+        .iter()
+        .map(|p| p.value.clone())
+        .collect();
     if let Err(error) = ExclusionList::new(&patterns) {
         let range = object
             .exclusion_list
@@ -272,7 +275,9 @@ pub fn resolve(index: &Index, tags: &dyn Fn(&str, &RepositoryEntry) -> TagLookup
                     e.report.range.clone(),
                     message.clone(),
                 )
-                .with_help("check the range, filterTags and the repository's tags (`fluxtag policies`)"),
+                .with_help(
+                    "check the range, filterTags and the repository's tags (`fluxtag policies`)",
+                ),
             );
         }
     }
@@ -285,7 +290,9 @@ pub fn resolve(index: &Index, tags: &dyn Fn(&str, &RepositoryEntry) -> TagLookup
             report.diagnostics.extend(resolved.1);
             report.markers.push(resolved.0);
         }
-        report.diagnostics.extend(analysis.markers.diagnostics.iter().cloned());
+        report
+            .diagnostics
+            .extend(analysis.markers.diagnostics.iter().cloned());
     }
     report.policies = evaluated.into_iter().map(|e| e.report).collect();
     crate::diag::sort(&mut report.diagnostics);
@@ -345,11 +352,16 @@ fn evaluate_policy(
         return fail(
             report,
             Code::Templated,
-            "the ImageRepository's spec.image uses ${VAR} substitutions with no known value".to_string(),
+            "the ImageRepository's spec.image uses ${VAR} substitutions with no known value"
+                .to_string(),
         );
     };
     let Ok(parsed) = ImageRef::parse(image, repository.object.insecure) else {
-        return fail(report, Code::RepositoryInvalid, format!("invalid image {image:?}"));
+        return fail(
+            report,
+            Code::RepositoryInvalid,
+            format!("invalid image {image:?}"),
+        );
     };
     let set = match tags(&parsed.canonical(), repository) {
         TagLookup::Found(set) => set,
@@ -457,7 +469,8 @@ fn resolve_marker(
             Ok(target) => target,
             Err(problem) => {
                 let mut d = crate::marker::reference_diagnostic(path, marker, &problem);
-                d.message.push_str(&format!(" (after substitution: {text:?})"));
+                d.message
+                    .push_str(&format!(" (after substitution: {text:?})"));
                 diagnostics.push(d);
                 return (out, diagnostics);
             }
@@ -476,19 +489,23 @@ fn resolve_marker(
             Code::PolicyNotFound,
             path,
             marker.reference_range.clone(),
-            format!("no ImagePolicy {}/{} in the repository; Flux ignores this marker", target.namespace, target.name),
+            format!(
+                "no ImagePolicy {}/{} in the repository; Flux ignores this marker",
+                target.namespace, target.name
+            ),
         );
         d = match suggestions.first() {
             Some(best) => {
                 let replacement = format!("{best}{}", target.kind.suffix());
-                d.with_help(format!("did you mean `{replacement}`?")).with_fix(Fix {
-                    title: format!("Change to `{replacement}`"),
-                    edits: vec![Edit {
-                        range: marker.reference_range.clone(),
-                        new_text: replacement,
-                    }],
-                    applicability: Applicability::Unsafe,
-                })
+                d.with_help(format!("did you mean `{replacement}`?"))
+                    .with_fix(Fix {
+                        title: format!("Change to `{replacement}`"),
+                        edits: vec![Edit {
+                            range: marker.reference_range.clone(),
+                            new_text: replacement,
+                        }],
+                        applicability: Applicability::Unsafe,
+                    })
             }
             None => d.with_help(format!(
                 "create an ImagePolicy named {} in namespace {}, or fix the marker",
@@ -498,10 +515,7 @@ fn resolve_marker(
         diagnostics.push(d);
         return (out, diagnostics);
     };
-    let position = index
-        .policies
-        .iter()
-        .position(|p| std::ptr::eq(p, policy));
+    let position = index.policies.iter().position(|p| std::ptr::eq(p, policy));
     out.policy = position;
     let related = Related {
         path: policy.object.origin.path.clone(),
@@ -554,8 +568,8 @@ fn resolve_marker(
         (Some(latest), Some(image)) => (latest, image),
         _ => {
             out.status = MarkerStatus::Unresolved;
-            if let Some((Code::RegistryError, message)) = &evaluated.report.error {
-                diagnostics.push(
+            match &evaluated.report.error {
+                Some((Code::RegistryError, message)) => diagnostics.push(
                     Diagnostic::new(
                         Code::RegistryError,
                         path,
@@ -563,7 +577,29 @@ fn resolve_marker(
                         format!("cannot tell whether this value is current: {message}"),
                     )
                     .with_related(related),
-                );
+                ),
+                // The policy's own problem, repeated where the user looks: at the marker.
+                Some((code, message)) => {
+                    let mut d = Diagnostic::new(
+                        *code,
+                        path,
+                        marker.reference_range.clone(),
+                        if *code == Code::NoMatchingTag {
+                            message.clone()
+                        } else {
+                            format!(
+                                "ImagePolicy {} cannot select a tag: {message}",
+                                display_name(policy.namespace.as_deref(), &policy.name)
+                            )
+                        },
+                    )
+                    .with_related(related);
+                    if *code == Code::PolicyInvalid || *code == Code::RepositoryInvalid {
+                        d.severity = Severity::Warning; // the error itself is on the object
+                    }
+                    diagnostics.push(d);
+                }
+                None => {}
             }
             return (out, diagnostics);
         }
@@ -572,15 +608,18 @@ fn resolve_marker(
         && evaluated.digest_policy != "Never";
     if needs_digest && latest.digest.is_none() {
         out.status = MarkerStatus::Unresolved;
-        diagnostics.push(Diagnostic::new(
-            Code::RegistryError,
-            path,
-            marker.scalar.clone(),
-            format!(
-                "the policy reflects digests ({}), but the digest of tag {} is not known",
-                evaluated.digest_policy, latest.tag
-            ),
-        ).with_help("fetch digests from the registry, or add them to the tags snapshot"));
+        diagnostics.push(
+            Diagnostic::new(
+                Code::RegistryError,
+                path,
+                marker.scalar.clone(),
+                format!(
+                    "the policy reflects digests ({}), but the digest of tag {} is not known",
+                    evaluated.digest_policy, latest.tag
+                ),
+            )
+            .with_help("fetch digests from the registry, or add them to the tags snapshot"),
+        );
         return (out, diagnostics);
     }
     let expected = value_for(target.kind, image, latest);
@@ -595,23 +634,41 @@ fn resolve_marker(
                 Code::TagNotInRegistry,
                 path,
                 marker.scalar.clone(),
-                format!("tag {current_tag} is not among the {} tags of {image}", list.len()),
+                format!(
+                    "tag {current_tag} is not among the {} tags of {image}",
+                    list.len()
+                ),
             )
-            .with_help("the tag may have been deleted, or excluded by the ImageRepository's exclusionList"),
+            .with_help(
+                "the tag may have been deleted, or excluded by the ImageRepository's exclusionList",
+            ),
         );
     }
     if marker.value == expected {
         out.status = MarkerStatus::Current;
         return (out, diagnostics);
     }
-    let direction = direction(evaluated.policy.as_ref(), target.kind, &marker.value, latest);
+    let direction = direction(
+        evaluated.policy.as_ref(),
+        target.kind,
+        &marker.value,
+        latest,
+    );
     out.status = MarkerStatus::Stale(direction);
     let new_text = encode_in_style(&expected, marker.style, marker.in_flow);
-    let shown = if expected.is_empty() { "\"\"".to_string() } else { expected.clone() };
+    let shown = if expected.is_empty() {
+        "\"\"".to_string()
+    } else {
+        expected.clone()
+    };
     // Flux would not apply a marker no automation covers: say it is stale, but neither fail
     // the check on it nor let `--fix` write what Flux would not.
     let (severity, applicability, help) = if covered.is_ok() {
-        (Severity::Error, Applicability::Safe, "run `fluxtag check --fix` to write it")
+        (
+            Severity::Error,
+            Applicability::Safe,
+            "run `fluxtag check --fix` to write it",
+        )
     } else {
         (
             Severity::Warning,
@@ -620,27 +677,31 @@ fn resolve_marker(
         )
     };
     let mut stale = Diagnostic::new(
-            Code::Stale,
-            path,
-            marker.scalar.clone(),
-            format!(
-                "{} is stale: ImagePolicy {} selects {} ({})",
-                if marker.value.is_empty() { "\"\"" } else { &marker.value },
-                display_name(policy.namespace.as_deref(), &policy.name),
-                shown,
-                direction.as_str()
-            ),
-        )
-        .with_help(help)
-        .with_related(related)
-        .with_fix(Fix {
-            title: format!("Update to {shown}"),
-            edits: vec![Edit {
-                range: marker.scalar.clone(),
-                new_text,
-            }],
-            applicability,
-        });
+        Code::Stale,
+        path,
+        marker.scalar.clone(),
+        format!(
+            "{} is stale: ImagePolicy {} selects {} ({})",
+            if marker.value.is_empty() {
+                "\"\""
+            } else {
+                &marker.value
+            },
+            display_name(policy.namespace.as_deref(), &policy.name),
+            shown,
+            direction.as_str()
+        ),
+    )
+    .with_help(help)
+    .with_related(related)
+    .with_fix(Fix {
+        title: format!("Update to {shown}"),
+        edits: vec![Edit {
+            range: marker.scalar.clone(),
+            new_text,
+        }],
+        applicability,
+    });
     stale.severity = severity;
     diagnostics.push(stale);
     (out, diagnostics)
@@ -668,7 +729,12 @@ fn current_tag(kind: MarkerKind, value: &str) -> Option<String> {
     }
 }
 
-fn direction(policy: Option<&Policy>, kind: MarkerKind, value: &str, latest: &LatestRef) -> Direction {
+fn direction(
+    policy: Option<&Policy>,
+    kind: MarkerKind,
+    value: &str,
+    latest: &LatestRef,
+) -> Direction {
     let (Some(policy), Some(current)) = (policy, current_tag(kind, value)) else {
         return Direction::Other;
     };

@@ -128,14 +128,20 @@ fn fix(files: &[(&str, String)]) -> (BTreeMap<String, String>, fluxtag_core::res
         if let Some(fix) = &d.fix
             && fix.applicability == Applicability::Safe
         {
-            edits.entry(d.path.as_str()).or_default().extend(fix.edits.clone());
+            edits
+                .entry(d.path.as_str())
+                .or_default()
+                .extend(fix.edits.clone());
         }
     }
     let fixed = files
         .iter()
         .map(|(path, text)| {
-            let new = apply_edits(text.as_bytes(), edits.get(path).map_or(&[][..], Vec::as_slice))
-                .unwrap();
+            let new = apply_edits(
+                text.as_bytes(),
+                edits.get(path).map_or(&[][..], Vec::as_slice),
+            )
+            .unwrap();
             (path.to_string(), String::from_utf8(new).unwrap())
         })
         .collect();
@@ -202,13 +208,19 @@ fn upstream_shapes_are_fixed_surgically() {
         .replace("old-name #", "registry.example.org/team/web #")
         .replace("v0 #", "v2.3.1 #")
         .replace("sha256:1111 #", &format!("{DIGEST} #"))
-        .replace("image: worker #", &format!("image: worker:v3.0.0@{DIGEST} #"));
+        .replace(
+            "image: worker #",
+            &format!("image: worker:v3.0.0@{DIGEST} #"),
+        );
     assert_eq!(fixed["kustomization.yml"], expected_kustomization);
     assert_eq!(
         fixed["Kustomization"],
         "images:\n  - name: web\n    newName: registry.example.org/team/web # {\"$imagepolicy\": \"auto:web:name\"}\n    newTag: v2.3.1 # {\"$imagepolicy\": \"auto:web:tag\"}\n"
     );
-    assert_eq!(fixed["otherns.yaml"], files[4].1, "a marker naming no policy is not touched");
+    assert_eq!(
+        fixed["otherns.yaml"], files[4].1,
+        "a marker naming no policy is not touched"
+    );
     assert_eq!(fixed["unmarked.yaml"], files[5].1);
     let unchanged = report
         .markers
@@ -216,7 +228,12 @@ fn upstream_shapes_are_fixed_surgically() {
         .find(|m| m.marker.reference == "auto:steady")
         .unwrap();
     assert_eq!(unchanged.status, MarkerStatus::Current);
-    assert!(report.diagnostics.iter().any(|d| d.code == Code::PolicyNotFound && d.path == "otherns.yaml"));
+    assert!(
+        report
+            .diagnostics
+            .iter()
+            .any(|d| d.code == Code::PolicyNotFound && d.path == "otherns.yaml")
+    );
 }
 
 /// §8.2 `update.path`: a marker outside the automation's path is not applied by Flux; fluxtag
@@ -230,9 +247,24 @@ fn markers_outside_the_update_path_are_warned_about_and_left_alone() {
         ("no/deploy.yaml", marker.clone()),
     ];
     let (fixed, report) = fix(&files);
-    assert_eq!(fixed["yes/deploy.yaml"], marker.replace("web:v1.0.0", "registry.example.org/team/web:v2.3.1"));
+    assert_eq!(
+        fixed["yes/deploy.yaml"],
+        marker.replace("web:v1.0.0", "registry.example.org/team/web:v2.3.1")
+    );
     assert_eq!(fixed["no/deploy.yaml"], marker);
-    let outside: Vec<_> = report.diagnostics.iter().filter(|d| d.path == "no/deploy.yaml").collect();
-    assert!(outside.iter().any(|d| d.code == Code::PolicyNotInAutomation));
-    assert!(outside.iter().all(|d| d.severity != fluxtag_core::diag::Severity::Error));
+    let outside: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.path == "no/deploy.yaml")
+        .collect();
+    assert!(
+        outside
+            .iter()
+            .any(|d| d.code == Code::PolicyNotInAutomation)
+    );
+    assert!(
+        outside
+            .iter()
+            .all(|d| d.severity != fluxtag_core::diag::Severity::Error)
+    );
 }
