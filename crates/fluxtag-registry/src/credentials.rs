@@ -152,12 +152,15 @@ struct HelperOutput {
 
 type HelperResult = Result<Option<Credential>, CredentialProblem>;
 
+/// Helper results by (helper, server), each computed at most once.
+type HelperCells = HashMap<(String, String), Arc<OnceCell<HelperResult>>>;
+
 /// Looks up the user's credentials per registry, reading the auth files once and running each
 /// credential helper at most once per server.
 pub struct CredentialStore {
     env: Arc<dyn Environment>,
     files: OnceCell<Vec<LoadedFile>>,
-    helper_results: Mutex<HashMap<(String, String), Arc<OnceCell<HelperResult>>>>,
+    helper_results: Mutex<HelperCells>,
 }
 
 impl std::fmt::Debug for CredentialStore {

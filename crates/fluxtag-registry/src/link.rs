@@ -15,8 +15,7 @@ pub(crate) fn next_link<'a>(values: impl IntoIterator<Item = &'a str>) -> Option
 fn parse_links(value: &str) -> Vec<(String, Vec<String>)> {
     let mut links = Vec::new();
     let mut rest = value;
-    loop {
-        let Some(open) = rest.find('<') else { break };
+    while let Some(open) = rest.find('<') {
         let Some(close) = rest[open..].find('>').map(|i| open + i) else {
             break;
         };

@@ -26,6 +26,7 @@ use crate::env::Environment;
 use crate::error::RegistryError;
 use crate::reference::RepositoryRef;
 use crate::snapshot::Snapshot;
+use crate::time::{from_unix, to_unix};
 
 /// The shortest freshness of a cache entry, whatever the repository's interval says.
 pub const MIN_FRESHNESS: Duration = Duration::from_secs(60);
@@ -149,8 +150,9 @@ impl TagService {
         cache: Option<Arc<DiskCache>>,
         env: Arc<dyn Environment>,
     ) -> Self {
+        // The cache keeps whole seconds, so "written by this service" is judged in whole seconds.
         let not_before = match mode {
-            Mode::Online { refresh: true } => Some(env.now()),
+            Mode::Online { refresh: true } => Some(from_unix(to_unix(env.now()))),
             _ => None,
         };
         Self {

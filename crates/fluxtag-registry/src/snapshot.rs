@@ -26,6 +26,7 @@ use std::io::Write as _;
 use std::path::Path;
 
 use fluxtag_policy::image_ref::ImageRef;
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::SnapshotError;
@@ -186,31 +187,23 @@ impl Snapshot {
 
     /// The snapshot as pretty JSON with canonical keys, ending in a newline.
     pub fn to_json(&self) -> String {
-        let mut out = serde_json::Map::new();
-        for (canonical, entry) in &self.entries {
-            let tags = Value::Array(entry.tags.iter().cloned().map(Value::String).collect());
-            let value = if entry.digests.is_empty() {
-                tags
-            } else {
-                let mut object = serde_json::Map::new();
-                object.insert("tags".to_owned(), tags);
-                object.insert(
-                    "digests".to_owned(),
-                    Value::Object(
-                        entry
-                            .digests
-                            .iter()
-                            .map(|(t, d)| (t.clone(), Value::String(d.clone())))
-                            .collect(),
-                    ),
-                );
-                Value::Object(object)
-            };
-            out.insert(canonical.clone(), value);
-        }
-        // Serialising a `Value` cannot fail; fall back to an empty object all the same.
-        let mut text =
-            serde_json::to_string_pretty(&Value::Object(out)).unwrap_or_else(|_| "{}".to_owned());
+        let out: BTreeMap<&str, OutValue<'_>> = self
+            .entries
+            .iter()
+            .map(|(canonical, entry)| {
+                let value = if entry.digests.is_empty() {
+                    OutValue::Tags(&entry.tags)
+                } else {
+                    OutValue::Full {
+                        tags: &entry.tags,
+                        digests: &entry.digests,
+                    }
+                };
+                (canonical.as_str(), value)
+            })
+            .collect();
+        // Serialising strings, arrays and maps cannot fail; fall back to an empty object all the same.
+        let mut text = serde_json::to_string_pretty(&out).unwrap_or_else(|_| "{}".to_owned());
         text.push('\n');
         text
     }
@@ -241,6 +234,17 @@ impl Snapshot {
         }
         result.map_err(io)
     }
+}
+
+/// A value as written: the array form, or the object form when there are digests.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum OutValue<'a> {
+    Tags(&'a [String]),
+    Full {
+        tags: &'a [String],
+        digests: &'a BTreeMap<String, String>,
+    },
 }
 
 /// The canonical name of a snapshot key, normalised like `spec.image`.
