@@ -1,10 +1,12 @@
-//! Data-driven tests for spec `flux-cases.md` §7 (ImageRepository): image names (§7.3).
+//! Data-driven tests for spec `flux-cases.md` §7 (ImageRepository): exclusion list (§7.1),
+//! scan order and latest tags (§7.2), image names (§7.3).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
 use common::{Failures, load};
+use fluxtag_policy::exclusion::{ExclusionList, latest_tags, sort_tags_descending};
 use fluxtag_policy::image_ref::{ImageRef, parse_reference};
 
 #[derive(Debug, serde::Deserialize)]
@@ -130,4 +132,88 @@ fn image_references_section_7_3() {
 #[test]
 fn image_references_own_cases() {
     run_references("image_references_own.json");
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct ExclusionCase {
+    tags: Vec<String>,
+    patterns: Vec<String>,
+    #[serde(default)]
+    error: bool,
+    result: Option<Vec<String>>,
+}
+
+fn run_exclusions(file: &str) {
+    let table = load::<ExclusionCase>(file);
+    let mut failures = Failures::new(file, &table);
+    for (row, case) in table.cases.iter().enumerate() {
+        let what = format!("exclude {:?} from {:?}", case.patterns, case.tags);
+        match (ExclusionList::new(&case.patterns), case.error) {
+            (Ok(list), false) => {
+                failures.check(
+                    row,
+                    &what,
+                    case.result.clone(),
+                    Some(list.apply(case.tags.clone())),
+                );
+            }
+            (Err(_), true) => {}
+            (Ok(_), true) => failures.fail(row, format!("{what}: expected a compile error")),
+            (Err(e), false) => failures.fail(row, format!("{what}: unexpected error {e}")),
+        }
+    }
+    failures.finish();
+}
+
+/// flux-cases.md §7.1: the exclusion list (rows without patterns get the default list, which
+/// excludes nothing there).
+#[test]
+fn exclusion_list_section_7_1() {
+    run_exclusions("exclusion_list.json");
+}
+
+/// Our own exclusion rows: the default `^.*\.sig$` when the list is empty, unanchored
+/// matching, Go syntax.
+#[test]
+fn exclusion_list_own_cases() {
+    run_exclusions("exclusion_list_own.json");
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct LatestTagsCase {
+    tags: Vec<String>,
+    latest_tags: Option<Vec<String>>,
+}
+
+/// flux-cases.md §7.2: the scan sorts tags descending by bytes and shows the first ten.
+#[test]
+fn latest_tags_section_7_2() {
+    let file = "latest_tags.json";
+    let table = load::<LatestTagsCase>(file);
+    let mut failures = Failures::new(file, &table);
+    for (row, case) in table.cases.iter().enumerate() {
+        let mut tags = case.tags.clone();
+        sort_tags_descending(&mut tags);
+        let shown = latest_tags(&tags);
+        // The controller omits the field (nil) when there are no tags.
+        let actual = (!shown.is_empty()).then(|| shown.to_vec());
+        failures.check(
+            row,
+            format!("latest tags of {:?}", case.tags),
+            case.latest_tags.clone(),
+            actual,
+        );
+    }
+    failures.finish();
+}
+
+/// The default exclusion list is `^.*\.sig$`, also for an empty list.
+#[test]
+fn default_exclusion_list() {
+    let default = ExclusionList::default();
+    assert_eq!(default.patterns().collect::<Vec<_>>(), vec![r"^.*\.sig$"]);
+    let empty = ExclusionList::new(&[]).unwrap();
+    assert_eq!(empty.patterns().collect::<Vec<_>>(), vec![r"^.*\.sig$"]);
+    assert!(empty.is_excluded("sha256-abc.sig"));
+    assert!(!empty.is_excluded("1.0.0"));
 }

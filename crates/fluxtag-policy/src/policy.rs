@@ -1,0 +1,410 @@
+//! An `ImagePolicy`'s tag selection (spec §4): semver, alphabetical or numerical, with
+//! optional `filterTags`, computed as image-reflector-controller computes it.
+//!
+//! Determinism (fluxtag-differences §3): without `filterTags` the policy sees the tags in
+//! the order given; with it, the candidates are the extracted keys ordered by the position of
+//! their surviving original tag (a later tag with the same key replaces an earlier one). The
+//! controller iterates a Go map there, which is random; on the list the scan stores
+//! (descending bytes, see [`Policy::latest`]) fluxtag's choice is what the controller does on
+//! its deterministic path.
+
+use crate::filter::{FilterError, FilteredTag, TagFilter, TagFilterSpec};
+use crate::float::parse_go_float;
+use crate::semver::{ConstraintError, Constraints};
+use crate::tag::parse_flux_version;
+use std::cmp::Ordering;
+
+/// `spec.policy` plus `spec.filterTags` of an ImagePolicy.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct PolicySpec {
+    /// `policy.semver.range`.
+    pub semver_range: Option<String>,
+    /// `policy.alphabetical.order`; `Some("")` for `alphabetical: {}`.
+    pub alphabetical_order: Option<String>,
+    /// `policy.numerical.order`; `Some("")` for `numerical: {}`.
+    pub numerical_order: Option<String>,
+    /// `filterTags`, if present (even `{}`).
+    pub filter_tags: Option<TagFilterSpec>,
+}
+
+/// Why the controller would refuse the policy (Stalled, reason `InvalidPolicy`). Displays
+/// the controller's reason text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidPolicy {
+    /// `semver.range` does not parse.
+    #[error(transparent)]
+    Range(#[from] ConstraintError),
+    /// The order is neither `asc` nor `desc` (case-insensitive); holds the upper-cased value.
+    #[error("invalid order argument provided: '{0}', must be one of: ASC, DESC")]
+    Order(String),
+    /// None of `semver`, `alphabetical`, `numerical` is set.
+    #[error("given ImagePolicyChoice object is invalid")]
+    NoPolicy,
+    /// `filterTags.pattern` does not compile.
+    #[error(transparent)]
+    Filter(#[from] FilterError),
+}
+
+/// Why evaluation found no tag (Ready=False, reason `Failure`). Displays the controller's
+/// message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EvaluationError {
+    /// No tags, or none left after `filterTags`.
+    #[error("version list argument cannot be empty")]
+    EmptyList,
+    /// Semver: no candidate parses and satisfies the range.
+    #[error("unable to determine latest version from provided list")]
+    NoMatch,
+    /// Numerical: this candidate is not a Go float (the whole policy fails).
+    #[error("failed to parse invalid numeric value '{0}'")]
+    InvalidNumeric(String),
+}
+
+/// The order of an alphabetical or numerical policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Order {
+    /// `asc` (the default): the greatest value is the latest.
+    Asc,
+    /// `desc`: the smallest value is the latest.
+    Desc,
+}
+
+impl Order {
+    /// Reads an order as the controller does: upper-cased, `""` means `ASC`.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidPolicy::Order`] for anything but `ASC` or `DESC`.
+    pub fn parse(order: &str) -> Result<Order, InvalidPolicy> {
+        match order.to_uppercase().as_str() {
+            "" | "ASC" => Ok(Order::Asc),
+            "DESC" => Ok(Order::Desc),
+            other => Err(InvalidPolicy::Order(other.to_owned())),
+        }
+    }
+
+    /// `"asc"` or `"desc"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Order::Asc => "asc",
+            Order::Desc => "desc",
+        }
+    }
+
+    /// Turns "a is greater than b" into "a is newer than b" for this order.
+    fn apply(self, ordering: Ordering) -> Ordering {
+        match self {
+            Order::Asc => ordering,
+            Order::Desc => ordering.reverse(),
+        }
+    }
+}
+
+/// Which of the three policies is in effect.
+#[derive(Debug, Clone)]
+pub enum PolicyChoice {
+    /// Semantic versions within a Masterminds range.
+    SemVer(Constraints),
+    /// Byte-wise string order.
+    Alphabetical(Order),
+    /// Go float order.
+    Numerical(Order),
+}
+
+/// A validated ImagePolicy, ready to select tags.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    choice: PolicyChoice,
+    filter: Option<TagFilter>,
+}
+
+/// A candidate: the value the policy compares (the extracted key with `filterTags`) and the
+/// original tag, with its position among the candidates.
+struct Candidate<'a> {
+    key: &'a str,
+    original: &'a str,
+}
+
+impl Policy {
+    /// Builds the policy as the controller does: `semver` wins over `alphabetical`, which
+    /// wins over `numerical`; the policy is checked before `filterTags`.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidPolicy`] with the controller's reason.
+    pub fn new(spec: &PolicySpec) -> Result<Policy, InvalidPolicy> {
+        let choice = if let Some(range) = &spec.semver_range {
+            PolicyChoice::SemVer(Constraints::parse(range)?)
+        } else if let Some(order) = &spec.alphabetical_order {
+            PolicyChoice::Alphabetical(Order::parse(order)?)
+        } else if let Some(order) = &spec.numerical_order {
+            PolicyChoice::Numerical(Order::parse(order)?)
+        } else {
+            return Err(InvalidPolicy::NoPolicy);
+        };
+        let filter = spec.filter_tags.as_ref().map(TagFilter::new).transpose()?;
+        Ok(Policy { choice, filter })
+    }
+
+    /// The policy in effect.
+    pub fn choice(&self) -> &PolicyChoice {
+        &self.choice
+    }
+
+    /// The compiled `filterTags`, if any.
+    pub fn filter(&self) -> Option<&TagFilter> {
+        self.filter.as_ref()
+    }
+
+    /// The latest tag among `tags` as the controller selects it from its database: the tags
+    /// are sorted descending by bytes first (the scan's order), then
+    /// [`Policy::latest_in_order`] runs.
+    ///
+    /// # Errors
+    ///
+    /// See [`Policy::latest_in_order`].
+    pub fn latest(&self, tags: &[String]) -> Result<String, EvaluationError> {
+        let mut sorted = tags.to_vec();
+        crate::exclusion::sort_tags_descending(&mut sorted);
+        self.latest_in_order(&sorted)
+    }
+
+    /// The latest tag, with the policy seeing `tags` in exactly this order (ties depend on
+    /// it: semver keeps the first of equal versions, numerical the last of equal values).
+    /// Returns the original tag, also when `filterTags` extracted something else.
+    ///
+    /// # Errors
+    ///
+    /// [`EvaluationError::EmptyList`] when there is nothing to choose from (also after
+    /// filtering), [`EvaluationError::NoMatch`] when no tag satisfies a semver range,
+    /// [`EvaluationError::InvalidNumeric`] when a numerical candidate is not a number.
+    pub fn latest_in_order(&self, tags: &[String]) -> Result<String, EvaluationError> {
+        let filtered = self.filtered(tags);
+        let candidates = self.candidate_list(tags, filtered.as_deref());
+        if candidates.is_empty() {
+            return Err(EvaluationError::EmptyList);
+        }
+        let index = match &self.choice {
+            PolicyChoice::SemVer(range) => semver_latest(range, &candidates)?,
+            PolicyChoice::Numerical(order) => numerical_latest(*order, &candidates)?.0,
+            PolicyChoice::Alphabetical(order) => alphabetical_latest(*order, &candidates),
+        };
+        candidates
+            .get(index)
+            .map(|c| c.original.to_owned())
+            .ok_or(EvaluationError::EmptyList)
+    }
+
+    /// The best `limit` tags in this policy's preference order, best first (the first is
+    /// what [`Policy::latest`] returns). Tags are taken in scan order (descending bytes);
+    /// semver candidates that do not parse or do not satisfy the range are left out.
+    ///
+    /// # Errors
+    ///
+    /// As [`Policy::latest`].
+    pub fn candidates(
+        &self,
+        tags: &[String],
+        limit: usize,
+    ) -> Result<Vec<String>, EvaluationError> {
+        let mut sorted = tags.to_vec();
+        crate::exclusion::sort_tags_descending(&mut sorted);
+        let filtered = self.filtered(&sorted);
+        let candidates = self.candidate_list(&sorted, filtered.as_deref());
+        if candidates.is_empty() {
+            return Err(EvaluationError::EmptyList);
+        }
+        let order: Vec<usize> = match &self.choice {
+            PolicyChoice::SemVer(range) => {
+                let mut matching: Vec<(usize, crate::semver::Version)> = candidates
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, c)| {
+                        parse_flux_version(c.key)
+                            .filter(|v| range.check(v))
+                            .map(|v| (i, v))
+                    })
+                    .collect();
+                if matching.is_empty() {
+                    return Err(EvaluationError::NoMatch);
+                }
+                // Stable: among equal versions the earlier candidate stays first.
+                matching.sort_by(|a, b| b.1.compare(&a.1));
+                matching.into_iter().map(|(i, _)| i).collect()
+            }
+            PolicyChoice::Numerical(order) => {
+                let (best, values) = numerical_latest(*order, &candidates)?;
+                let mut rest: Vec<usize> = (0..candidates.len()).filter(|&i| i != best).collect();
+                rest.sort_by(|&a, &b| {
+                    let (x, y) = (values[a], values[b]);
+                    match (x.is_nan(), y.is_nan()) {
+                        (true, true) => b.cmp(&a),
+                        (true, false) => Ordering::Greater,
+                        (false, true) => Ordering::Less,
+                        // Preferred first; among equal values the later candidate first.
+                        (false, false) => order
+                            .apply(y.partial_cmp(&x).unwrap_or(Ordering::Equal))
+                            .then(b.cmp(&a)),
+                    }
+                });
+                std::iter::once(best).chain(rest).collect()
+            }
+            PolicyChoice::Alphabetical(order) => {
+                let mut all: Vec<usize> = (0..candidates.len()).collect();
+                all.sort_by(|&a, &b| {
+                    order.apply(
+                        candidates[b]
+                            .key
+                            .as_bytes()
+                            .cmp(candidates[a].key.as_bytes()),
+                    )
+                });
+                all
+            }
+        };
+        Ok(order
+            .into_iter()
+            .take(limit)
+            .filter_map(|i| candidates.get(i).map(|c| c.original.to_owned()))
+            .collect())
+    }
+
+    /// Whether tag `a` is newer ([`Ordering::Greater`]) or older than tag `b` by this
+    /// policy's own ordering: semver precedence, Go float order or byte order, the latter two
+    /// honouring `order`; with `filterTags` the extracted keys are compared. `None` when a
+    /// tag does not match the filter or cannot be read (not a version / not a number / NaN).
+    /// The semver range is not consulted.
+    pub fn compare(&self, a: &str, b: &str) -> Option<Ordering> {
+        let (key_a, key_b) = match &self.filter {
+            Some(filter) => (filter.key(a)?, filter.key(b)?),
+            None => (a.to_owned(), b.to_owned()),
+        };
+        match &self.choice {
+            PolicyChoice::SemVer(_) => {
+                let x = parse_flux_version(&key_a)?;
+                let y = parse_flux_version(&key_b)?;
+                Some(x.compare(&y))
+            }
+            PolicyChoice::Numerical(order) => {
+                let x = parse_go_float(&key_a)?;
+                let y = parse_go_float(&key_b)?;
+                x.partial_cmp(&y).map(|o| order.apply(o))
+            }
+            PolicyChoice::Alphabetical(order) => {
+                Some(order.apply(key_a.as_bytes().cmp(key_b.as_bytes())))
+            }
+        }
+    }
+
+    /// A short human description, e.g. `semver ^1.2`, `numerical asc`,
+    /// `alphabetical desc (filter '^main-(?P<ts>\d+)' → $ts)`.
+    pub fn describe(&self) -> String {
+        let mut text = match &self.choice {
+            PolicyChoice::SemVer(range) => format!("semver {}", range.original()),
+            PolicyChoice::Alphabetical(order) => format!("alphabetical {}", order.as_str()),
+            PolicyChoice::Numerical(order) => format!("numerical {}", order.as_str()),
+        };
+        if let Some(filter) = &self.filter {
+            if filter.extract().is_empty() {
+                text.push_str(&format!(" (filter '{}')", filter.pattern()));
+            } else {
+                text.push_str(&format!(
+                    " (filter '{}' → {})",
+                    filter.pattern(),
+                    filter.extract()
+                ));
+            }
+        }
+        text
+    }
+
+    fn filtered(&self, tags: &[String]) -> Option<Vec<FilteredTag>> {
+        self.filter.as_ref().map(|f| f.apply(tags))
+    }
+
+    fn candidate_list<'a>(
+        &self,
+        tags: &'a [String],
+        filtered: Option<&'a [FilteredTag]>,
+    ) -> Vec<Candidate<'a>> {
+        match filtered {
+            Some(filtered) => filtered
+                .iter()
+                .map(|f| Candidate {
+                    key: &f.key,
+                    original: &f.original,
+                })
+                .collect(),
+            None => tags
+                .iter()
+                .map(|t| Candidate {
+                    key: t,
+                    original: t,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Semver: the first candidate with the greatest version among those that parse and satisfy
+/// the range.
+fn semver_latest(
+    range: &Constraints,
+    candidates: &[Candidate<'_>],
+) -> Result<usize, EvaluationError> {
+    let mut best: Option<(usize, crate::semver::Version)> = None;
+    for (i, candidate) in candidates.iter().enumerate() {
+        let Some(version) = parse_flux_version(candidate.key) else {
+            continue;
+        };
+        if !range.check(&version) {
+            continue;
+        }
+        let newer = best
+            .as_ref()
+            .is_none_or(|(_, latest)| version.compare(latest) == Ordering::Greater);
+        if newer {
+            best = Some((i, version));
+        }
+    }
+    best.map(|(i, _)| i).ok_or(EvaluationError::NoMatch)
+}
+
+/// Numerical: every candidate must parse; scanning in order, a candidate replaces the pick
+/// unless it is smaller (ASC) or greater (DESC), so ties go to the last one and a NaN
+/// replaces the pick whenever it is reached. Returns the pick and all values.
+fn numerical_latest(
+    order: Order,
+    candidates: &[Candidate<'_>],
+) -> Result<(usize, Vec<f64>), EvaluationError> {
+    let mut values = Vec::with_capacity(candidates.len());
+    let mut best = 0;
+    let mut picked = f64::NAN;
+    for (i, candidate) in candidates.iter().enumerate() {
+        let value = parse_go_float(candidate.key)
+            .ok_or_else(|| EvaluationError::InvalidNumeric(candidate.key.to_owned()))?;
+        values.push(value);
+        let skip = i > 0
+            && match order {
+                Order::Asc => value < picked,
+                Order::Desc => value > picked,
+            };
+        if !skip {
+            best = i;
+            picked = value;
+        }
+    }
+    Ok((best, values))
+}
+
+/// Alphabetical: the greatest (ASC) or smallest (DESC) key by bytes.
+fn alphabetical_latest(order: Order, candidates: &[Candidate<'_>]) -> usize {
+    let mut best = 0;
+    for (i, candidate) in candidates.iter().enumerate().skip(1) {
+        let current = candidates.get(best).map_or("", |c| c.key);
+        if order.apply(candidate.key.as_bytes().cmp(current.as_bytes())) == Ordering::Greater {
+            best = i;
+        }
+    }
+    best
+}
