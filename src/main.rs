@@ -6,8 +6,6 @@
 
 mod check;
 mod render;
-mod tags;
-mod walk;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -37,9 +35,9 @@ pub struct CheckArgs {
     /// The repository root (default: the git top level of the current directory).
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
-    /// Read tags from this snapshot file instead of any registry.
-    #[arg(long, value_name = "FILE")]
-    pub tags_from: Option<PathBuf>,
+    /// Where tags come from.
+    #[command(flatten)]
+    pub tags: TagArgs,
     /// Write the updates of stale markers (only the marked values' bytes change).
     #[arg(long, conflicts_with = "diff")]
     pub fix: bool,
@@ -49,6 +47,35 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human, env = "FLUXTAG_OUTPUT_FORMAT")]
     pub format: Format,
+}
+
+/// The tag-source flags shared by `check` and `lsp`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TagArgs {
+    /// Read tags from this snapshot file instead of any registry (see README.md for the format).
+    #[arg(long, value_name = "FILE")]
+    pub tags_from: Option<PathBuf>,
+    /// Use cached tags only, whatever their age; never contact a registry.
+    #[arg(long, conflicts_with = "tags_from")]
+    pub offline: bool,
+    /// The tag cache directory (default: fluxtag/registry in the user's cache directory).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Ignore fresh cache entries and ask the registries again.
+    #[arg(long, conflicts_with_all = ["offline", "tags_from"])]
+    pub refresh: bool,
+}
+
+impl TagArgs {
+    /// The settings these flags describe.
+    pub fn settings(&self) -> fluxtag_workspace::TagSettings {
+        fluxtag_workspace::TagSettings {
+            tags_from: self.tags_from.clone(),
+            offline: self.offline,
+            cache_dir: self.cache_dir.clone(),
+            refresh: self.refresh,
+        }
+    }
 }
 
 /// Output formats of `fluxtag check`.

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use fluxtag_core::diag::{Diagnostic, Edit, Severity};
-use fluxtag_core::edit::apply_edits;
 use fluxtag_core::resolve::MarkerStatus;
 use fluxtag_core::text::ColumnUnit;
 use serde::Serialize;
@@ -21,7 +20,8 @@ struct Position {
 }
 
 fn position(checked: &Checked, path: &str, offset: usize) -> Position {
-    let (Some(text), Some(analysis)) = (checked.texts.get(path), checked.index.files.get(path))
+    let workspace = &checked.workspace;
+    let (Some(text), Some(analysis)) = (workspace.texts.get(path), workspace.index.files.get(path))
     else {
         return Position { line: 1, column: 1 };
     };
@@ -106,7 +106,7 @@ fn block(out: &mut String, checked: &Checked, d: &Diagnostic, style: &Style) {
     );
     let _ = writeln!(out, "  --> {}:{}:{}", d.path, start.line, start.column);
     if let (Some(text), Some(analysis)) =
-        (checked.texts.get(&d.path), checked.index.files.get(&d.path))
+        (checked.workspace.texts.get(&d.path), checked.workspace.index.files.get(&d.path))
     {
         let line = start.line - 1;
         let range = analysis.lines.line_range(text, line);
@@ -241,20 +241,18 @@ pub fn json(checked: &Checked) -> String {
 }
 
 /// The unified diff of the pending fixes, file by file.
-pub fn unified_diff(checked: &Checked, pending: &BTreeMap<String, Vec<Edit>>) -> String {
+pub fn unified_diff(
+    texts: &BTreeMap<String, Vec<u8>>,
+    pending: &BTreeMap<String, Vec<Edit>>,
+) -> String {
     let mut out = String::new();
-    for (path, edits) in pending {
-        let Some(original) = checked.texts.get(path) else {
+    let (updated, _) = fluxtag_workspace::write::updated_texts(texts, pending);
+    for (path, new) in &updated {
+        let Some(original) = texts.get(path) else {
             continue;
         };
-        let Ok(updated) = apply_edits(original, edits) else {
-            continue;
-        };
-        if &updated == original {
-            continue;
-        }
         let old = String::from_utf8_lossy(original);
-        let new = String::from_utf8_lossy(&updated);
+        let new = String::from_utf8_lossy(new);
         let diff = similar::TextDiff::from_lines(old.as_ref(), new.as_ref());
         let _ = write!(
             out,

@@ -188,7 +188,7 @@ fn crlf_bom_and_missing_final_newline_survive_a_fix() {
 }
 
 #[test]
-fn no_tag_source_is_a_warning_not_a_failure() {
+fn no_tags_is_a_warning_not_a_failure() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("p.yaml"),
@@ -200,11 +200,27 @@ fn no_tag_source_is_a_warning_not_a_failure() {
         "image: ghcr.io/org/app:1.0.0 # {\"$imagepolicy\": \"ns:app\"}\n",
     )
     .unwrap();
-    let output = fluxtag(dir.path(), &["check", "--root", ".", "--format", "json"]);
+    // Offline with an empty cache: no tags anywhere, and no network is ever tried.
+    let cache = tempfile::tempdir().unwrap();
+    let output = fluxtag(
+        dir.path(),
+        &[
+            "check",
+            "--root",
+            ".",
+            "--offline",
+            "--cache-dir",
+            cache.path().to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
     assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
     let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(value["markers"][0]["status"], "unresolved");
     assert_eq!(value["diagnostics"][0]["code"], "registry-error");
+    let message = value["diagnostics"][0]["message"].as_str().unwrap();
+    assert!(message.contains("ghcr.io/org/app"), "{message}");
 }
 
 #[test]
