@@ -224,6 +224,8 @@ pub struct PatchTarget {
 }
 
 /// Any object fluxtag reads.
+// A repository holds few objects; boxing the larger variants would buy nothing measurable.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum FluxObject {
     /// An `ImagePolicy`.

@@ -423,7 +423,7 @@ impl Finder<'_> {
 
     /// The comment that starts after `end` on the same line with only blanks between.
     fn trailing_comment(&self, end: usize) -> Option<usize> {
-        let line = self.line(end.saturating_sub(1).max(0));
+        let line = self.line(end.saturating_sub(1));
         let at = self.comments.partition_point(|c| c.range.start < end);
         let comment = self.comments.get(at)?;
         if comment.line != line {

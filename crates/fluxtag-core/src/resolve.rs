@@ -627,7 +627,7 @@ fn resolve_marker(
     // tag-not-in-registry: the current tag is not among the repository's tags.
     if let (Some(list), Some(current_tag)) =
         (&evaluated.tags, current_tag(target.kind, &marker.value))
-        && !list.iter().any(|t| *t == current_tag)
+        && !list.contains(&current_tag)
     {
         diagnostics.push(
             Diagnostic::new(

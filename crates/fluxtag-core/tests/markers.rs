@@ -3,6 +3,9 @@
 //! Each case is a small YAML file; the test renders what the finder saw (markers with the text of
 //! their scalar, diagnostics with the code and the text of their range) and compares it.
 
+// Tests may panic on what they set up themselves.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use fluxtag_core::marker::{Marker, find_markers};
 use fluxtag_core::text::LineIndex;
 use fluxtag_core::yaml;

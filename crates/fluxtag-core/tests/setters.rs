@@ -6,6 +6,9 @@
 //! (§8.2: `update.path`), written here with our own names and values. Values written follow
 //! spec §1.5; bytes outside the values follow `fluxtag-differences.md` §1.
 
+// Tests may panic on what they set up themselves.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeMap;
 
 use fluxtag_core::diag::{Applicability, Code, Edit};

@@ -71,8 +71,7 @@ impl Workspace {
     /// rebuilds the index. `None` removes a file.
     pub fn update(&mut self, changes: Vec<(String, Option<Vec<u8>>)>) {
         let mut parser = Parser::new();
-        let mut analyses: BTreeMap<String, FileAnalysis> =
-            std::mem::take(&mut self.index.files);
+        let mut analyses: BTreeMap<String, FileAnalysis> = std::mem::take(&mut self.index.files);
         for (path, text) in changes {
             match text {
                 Some(text) => {
@@ -103,7 +102,11 @@ impl Workspace {
 
 /// Indexes analyses, reading the kustomize patch files they name (from `texts` when the file
 /// was parsed already, else from disk; a missing patch file is kustomize's error, not ours).
-fn build_index(root: &Path, analyses: Vec<FileAnalysis>, texts: &BTreeMap<String, Vec<u8>>) -> Index {
+fn build_index(
+    root: &Path,
+    analyses: Vec<FileAnalysis>,
+    texts: &BTreeMap<String, Vec<u8>>,
+) -> Index {
     let mut patch_roots: BTreeMap<String, Vec<Node>> = BTreeMap::new();
     for relative in Index::patch_files_needed(&analyses) {
         let text = match texts.get(&relative) {

@@ -41,13 +41,18 @@ pub struct TagSource {
 
 impl std::fmt::Debug for TagSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TagSource").field("service", &self.service).finish()
+        f.debug_struct("TagSource")
+            .field("service", &self.service)
+            .finish()
     }
 }
 
 impl TagSource {
     /// Sets up the source `settings` describe.
-    pub fn new(settings: &TagSettings, env: Arc<dyn Environment>) -> Result<TagSource, WorkspaceError> {
+    pub fn new(
+        settings: &TagSettings,
+        env: Arc<dyn Environment>,
+    ) -> Result<TagSource, WorkspaceError> {
         let mode = if let Some(path) = &settings.tags_from {
             let snapshot = Snapshot::read(path).map_err(|e| WorkspaceError::Tags(e.to_string()))?;
             Mode::Snapshot(Arc::new(snapshot))
@@ -164,43 +169,49 @@ pub fn human_age(age: Duration) -> String {
 impl TagTable {
     /// Fetches the tags of every repository of `workspace`, then the digests the policies that
     /// reflect digests need.
-    pub async fn fetch(workspace: &Workspace, source: &TagSource, env: &dyn Environment) -> TagTable {
+    pub async fn fetch(
+        workspace: &Workspace,
+        source: &TagSource,
+        env: &dyn Environment,
+    ) -> TagTable {
         let index = &workspace.index;
         let repositories = fluxtag_core::resolve::images_to_fetch(index);
-        let requests = repositories.iter().map(|(canonical, repository)| async move {
-            let lookup = match repository_ref(repository) {
-                Err(message) => TagLookup::Failed(message),
-                Ok((reference, _)) => {
-                    // The core applies the repository's own exclusion list; here only the
-                    // service's contract is met with an exclusion list that excludes nothing
-                    // the core would keep.
-                    let patterns: Vec<String> = repository
-                        .object
-                        .exclusion_list
-                        .iter()
-                        .map(|p| p.value.clone())
-                        .collect();
-                    let exclusion = ExclusionList::new(&patterns).unwrap_or_default();
-                    match source
-                        .service
-                        .tags(&reference, interval(repository), &exclusion)
-                        .await
-                    {
-                        Ok(list) => TagLookup::Found(TagSet {
-                            tags: list.tags,
-                            digests: BTreeMap::new(),
-                            source: source_label(
-                                list.origin,
-                                list.fetched_at
-                                    .and_then(|at| env.now().duration_since(at).ok()),
-                            ),
-                        }),
-                        Err(error) => TagLookup::Failed(error.to_string()),
+        let requests = repositories
+            .iter()
+            .map(|(canonical, repository)| async move {
+                let lookup = match repository_ref(repository) {
+                    Err(message) => TagLookup::Failed(message),
+                    Ok((reference, _)) => {
+                        // The core applies the repository's own exclusion list; here only the
+                        // service's contract is met with an exclusion list that excludes nothing
+                        // the core would keep.
+                        let patterns: Vec<String> = repository
+                            .object
+                            .exclusion_list
+                            .iter()
+                            .map(|p| p.value.clone())
+                            .collect();
+                        let exclusion = ExclusionList::new(&patterns).unwrap_or_default();
+                        match source
+                            .service
+                            .tags(&reference, interval(repository), &exclusion)
+                            .await
+                        {
+                            Ok(list) => TagLookup::Found(TagSet {
+                                tags: list.tags,
+                                digests: BTreeMap::new(),
+                                source: source_label(
+                                    list.origin,
+                                    list.fetched_at
+                                        .and_then(|at| env.now().duration_since(at).ok()),
+                                ),
+                            }),
+                            Err(error) => TagLookup::Failed(error.to_string()),
+                        }
                     }
-                }
-            };
-            (canonical.clone(), lookup)
-        });
+                };
+                (canonical.clone(), lookup)
+            });
         let entries = futures_util::future::join_all(requests).await;
         let mut table = TagTable {
             entries: entries.into_iter().collect(),
@@ -235,12 +246,16 @@ impl TagTable {
                 interval(repository),
             ));
         }
-        let requests = wanted.into_iter().map(|(canonical, reference, tag, interval)| async move {
-            let digest = source.service.digest(&reference, &tag, interval).await;
-            (canonical, tag, digest)
-        });
+        let requests = wanted
+            .into_iter()
+            .map(|(canonical, reference, tag, interval)| async move {
+                let digest = source.service.digest(&reference, &tag, interval).await;
+                (canonical, tag, digest)
+            });
         for (canonical, tag, digest) in futures_util::future::join_all(requests).await {
-            if let (Some(TagLookup::Found(set)), Ok(info)) = (self.entries.get_mut(&canonical), digest) {
+            if let (Some(TagLookup::Found(set)), Ok(info)) =
+                (self.entries.get_mut(&canonical), digest)
+            {
                 set.digests.insert(tag, info.digest);
             }
         }
@@ -253,9 +268,10 @@ impl TagTable {
 
     /// The lookup of one image.
     pub fn lookup(&self, canonical: &str, _repository: &RepositoryEntry) -> TagLookup {
-        self.entries.get(canonical).cloned().unwrap_or_else(|| {
-            TagLookup::Failed(format!("no tags were fetched for {canonical}"))
-        })
+        self.entries
+            .get(canonical)
+            .cloned()
+            .unwrap_or_else(|| TagLookup::Failed(format!("no tags were fetched for {canonical}")))
     }
 
     /// Every entry.

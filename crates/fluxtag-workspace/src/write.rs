@@ -38,12 +38,15 @@ pub struct WriteOutcome {
     pub refused: Vec<(String, String)>,
 }
 
+/// New file contents by path, and the files whose edits could not apply with the reason.
+pub type UpdatedTexts = (BTreeMap<String, Vec<u8>>, Vec<(String, String)>);
+
 /// The new contents of each file with pending edits (files whose edits change nothing, or
 /// cannot apply, are left out; the reason of the latter is returned).
 pub fn updated_texts(
     texts: &BTreeMap<String, Vec<u8>>,
     pending: &BTreeMap<String, Vec<Edit>>,
-) -> (BTreeMap<String, Vec<u8>>, Vec<(String, String)>) {
+) -> UpdatedTexts {
     let mut updated = BTreeMap::new();
     let mut refused = Vec::new();
     for (path, edits) in pending {
@@ -88,9 +91,7 @@ pub fn write_fixes(
 pub fn write_atomically(path: &Path, expected: &[u8], updated: &[u8]) -> Result<(), String> {
     let current = std::fs::read(path).map_err(|e| format!("cannot read it again: {e}"))?;
     if current != expected {
-        return Err(
-            "it changed on disk while fluxtag was running; run fluxtag again".to_string(),
-        );
+        return Err("it changed on disk while fluxtag was running; run fluxtag again".to_string());
     }
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut temporary = tempfile::NamedTempFile::new_in(dir)

@@ -378,7 +378,7 @@ pub fn can_be_plain(text: &str, in_flow: bool) -> bool {
         // `-`, `?` and `:` may start a plain scalar when followed by a safe character.
         let second = text[first.len_utf8()..].chars().next();
         let safe_start = matches!(first, '-' | '?' | ':')
-            && second.is_some_and(|c| !c.is_whitespace() && !(in_flow && ",[]{}".contains(c)));
+            && second.is_some_and(|c| !(c.is_whitespace() || in_flow && ",[]{}".contains(c)));
         if !safe_start {
             return false;
         }
