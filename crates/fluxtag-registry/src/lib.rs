@@ -30,7 +30,6 @@ pub mod client;
 pub mod credentials;
 pub mod env;
 pub mod error;
-pub mod exclusion;
 mod link;
 pub mod reference;
 pub mod secret;
@@ -43,7 +42,8 @@ pub use client::{ClientOptions, MANIFEST_MEDIA_TYPES, RegistryClient};
 pub use credentials::{Credential, CredentialStore};
 pub use env::{Environment, FixedEnvironment, SystemEnvironment};
 pub use error::{RegistryError, SnapshotError};
-pub use exclusion::ExclusionList;
+/// The ImageRepository exclusion list, compiled (from `fluxtag-policy`, Go regex semantics).
+pub use fluxtag_policy::exclusion::ExclusionList;
 pub use reference::{RepositoryRef, Scheme};
 pub use secret::Secret;
 pub use service::{DigestInfo, ExportItem, Mode, Origin, TagList, TagService};

@@ -17,6 +17,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
+use fluxtag_policy::exclusion::sort_tags_descending;
 use tokio::sync::OnceCell;
 
 use crate::ExclusionList;
@@ -181,7 +182,7 @@ impl TagService {
     ) -> Result<TagList, RegistryError> {
         let (raw, origin, fetched_at) = self.raw_tags(repo, interval).await?;
         let mut tags = exclusion.apply(raw.as_ref().clone());
-        tags.sort_unstable_by(|a, b| b.cmp(a));
+        sort_tags_descending(&mut tags);
         Ok(TagList {
             image: repo.canonical(),
             tags,
