@@ -1,0 +1,406 @@
+//! Resolution across files: policies, repositories, automations, kustomizations and tags in,
+//! marker verdicts and diagnostics out. Each case is one fixture string with `# -- path` headers
+//! (one file per header) and a tags table; the rendered result is an insta snapshot.
+//!
+//! Rules pinned here: spec `flux-semantics.md` §1.4 (namespace, policySelector, update.path),
+//! §1.5 (values written), §2.1/§2.3 (policy validation), §3.1 (image validation), §3.2
+//! (exclusion), §4 (evaluation), and `fluxtag-differences.md` §1 (style of the written value),
+//! §2 (silent skips become diagnostics), §5 (namespaces from kustomize, `${VAR}`, patches).
+
+// Tests may panic on what they set up themselves.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+
+use fluxtag_core::diag::{Applicability, Code};
+use fluxtag_core::edit::apply_edits;
+use fluxtag_core::index::{Index, analyze_file};
+use fluxtag_core::resolve::{TagLookup, TagSet, resolve};
+use fluxtag_core::text::ColumnUnit;
+use fluxtag_core::yaml::{self, Parser};
+
+fn files(fixture: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in fixture.lines() {
+        if let Some(path) = line.strip_prefix("# -- ") {
+            out.push((path.trim().to_string(), String::new()));
+        } else if let Some((_, text)) = out.last_mut() {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    out
+}
+
+/// Resolves `fixture` against `tags` and renders markers, diagnostics and the fixed files.
+fn check(fixture: &str, tags: &[(&str, &[&str])]) -> String {
+    let files = files(fixture);
+    let mut parser = Parser::new();
+    let analyses: Vec<_> = files
+        .iter()
+        .map(|(path, text)| analyze_file(&mut parser, path, text.as_bytes()))
+        .collect();
+    let mut patch_roots = BTreeMap::new();
+    for path in Index::patch_files_needed(&analyses) {
+        if let Some((_, text)) = files.iter().find(|(p, _)| *p == path) {
+            let roots = yaml::parse(text.as_bytes())
+                .documents
+                .into_iter()
+                .filter_map(|d| d.root)
+                .collect();
+            patch_roots.insert(path, roots);
+        }
+    }
+    let index = Index::build(analyses, &patch_roots);
+    let table: BTreeMap<String, Vec<String>> = tags
+        .iter()
+        .map(|(image, tags)| {
+            (
+                image.to_string(),
+                tags.iter().map(|t| t.to_string()).collect(),
+            )
+        })
+        .collect();
+    let report = resolve(&index, &|canonical, _| match table.get(canonical) {
+        Some(tags) => TagLookup::Found(TagSet {
+            tags: tags.clone(),
+            digests: BTreeMap::new(),
+            source: "test".into(),
+        }),
+        None => TagLookup::Failed(format!("{canonical} is not in the test's tags")),
+    });
+    let text_of = |path: &str| {
+        files
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, t)| t.as_bytes())
+            .unwrap_or(b"")
+    };
+    let position = |path: &str, offset: usize| {
+        let text = text_of(path);
+        let lc = index.files[path]
+            .lines
+            .line_col(text, offset, ColumnUnit::Chars);
+        format!("{}:{}", lc.line + 1, lc.col + 1)
+    };
+    let mut out = String::new();
+    for m in &report.markers {
+        out.push_str(&format!(
+            "marker {}:{} {} {:?} -> {:?} {}\n",
+            m.path,
+            position(&m.path, m.marker.scalar.start),
+            m.marker.reference,
+            m.marker.value,
+            m.expected,
+            match m.status {
+                fluxtag_core::resolve::MarkerStatus::Stale(d) => format!("stale ({})", d.as_str()),
+                other => other.as_str().to_string(),
+            }
+        ));
+    }
+    let mut edits: BTreeMap<String, Vec<_>> = BTreeMap::new();
+    for d in &report.diagnostics {
+        let text = text_of(&d.path);
+        let end = d.range.end.min(text.len());
+        let start = d.range.start.min(end);
+        out.push_str(&format!(
+            "{} {} {}:{} {:?}: {}\n",
+            d.severity.as_str(),
+            d.code,
+            d.path,
+            position(&d.path, d.range.start),
+            String::from_utf8_lossy(&text[start..end]),
+            d.message
+        ));
+        if let Some(fix) = &d.fix {
+            out.push_str(&format!(
+                "  fix ({}): {}\n",
+                if fix.applicability == Applicability::Safe {
+                    "safe"
+                } else {
+                    "unsafe"
+                },
+                fix.title
+            ));
+            if fix.applicability == Applicability::Safe {
+                edits
+                    .entry(d.path.clone())
+                    .or_default()
+                    .extend(fix.edits.clone());
+            }
+        }
+    }
+    for (path, edits) in edits {
+        let fixed = apply_edits(text_of(&path), &edits).unwrap();
+        out.push_str(&format!(
+            "--- fixed {path}\n{}",
+            String::from_utf8_lossy(&fixed)
+        ));
+    }
+    out
+}
+
+const REPO: &str = "# -- flux/app.yaml
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageRepository
+metadata:
+  name: app
+  namespace: flux-system
+spec:
+  image: ghcr.io/org/app
+  interval: 5m
+";
+
+fn policy(spec: &str) -> String {
+    format!(
+        "{REPO}---
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImagePolicy
+metadata:
+  name: app
+  namespace: flux-system
+spec:
+  imageRepositoryRef:
+    name: app
+{spec}"
+    )
+}
+
+const TAGS: &[(&str, &[&str])] = &[(
+    "ghcr.io/org/app",
+    &[
+        "1.9.0",
+        "1.10.0",
+        "1.10.0.sig",
+        "2.0.0-rc.1",
+        "v1.10.0",
+        "main-3",
+        "main-12",
+    ],
+)];
+
+/// §1.5 and differences §1: every marker kind, written in the scalar's own style; `1.10`-like
+/// values stay strings; the default exclusion list drops `.sig` tags; `v1.10.0` wins the tie
+/// with `1.10.0` (descending byte order, §4.1).
+#[test]
+fn values_and_styles() {
+    let fixture = policy("  policy:\n    semver:\n      range: '>=1.0.0'\n")
+        + "# -- deploy.yaml
+image: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"flux-system:app\"}
+single: 'ghcr.io/org/app:1.9.0' # {\"$imagepolicy\": \"flux-system:app\"}
+double: \"1.9.0\" # {\"$imagepolicy\": \"flux-system:app:tag\"}
+name: ghcr.io/org/old # {\"$imagepolicy\": \"flux-system:app:name\"}
+digest: sha256:abc # {\"$imagepolicy\": \"flux-system:app:digest\"}
+current: ghcr.io/org/app:v1.10.0 # {\"$imagepolicy\": \"flux-system:app\"}
+flow: [ghcr.io/org/app:1.9.0] # not a marker place
+";
+    insta::assert_snapshot!(check(&fixture, TAGS));
+}
+
+/// A plain value that would load as a number is double-quoted (differences §1).
+#[test]
+fn number_like_values_are_quoted() {
+    let fixture = format!(
+        "{}# -- values.yaml\ntag: 1.8 # {{\"$imagepolicy\": \"flux-system:app:tag\"}}\nquoted: '1.8' # {{\"$imagepolicy\": \"flux-system:app:tag\"}}\n",
+        policy("  policy:\n    alphabetical:\n      order: asc\n")
+    );
+    let out = check(&fixture, &[("ghcr.io/org/app", &["1.8", "1.9"])]);
+    assert!(out.contains("tag: \"1.9\" #"), "{out}");
+    assert!(out.contains("quoted: '1.9' #"), "{out}");
+    assert!(out.contains("stale (upgrade)"), "{out}");
+}
+
+/// Downgrades are reported as such (the marked tag is newer than the policy allows).
+#[test]
+fn downgrade_direction() {
+    let fixture = policy("  policy:\n    semver:\n      range: '~1.9.0'\n")
+        + "# -- d.yaml\ntag: 1.10.0 # {\"$imagepolicy\": \"flux-system:app:tag\"}\n";
+    let out = check(&fixture, TAGS);
+    assert!(out.contains("stale (downgrade)"), "{out}");
+}
+
+/// §2.1, §2.3: invalid policies are errors at the field, markers using them are unresolved.
+#[test]
+fn invalid_policies() {
+    for (spec, field) in [
+        (
+            "  policy:\n    semver:\n      range: '1.0.0p'\n",
+            "'1.0.0p'",
+        ),
+        (
+            "  policy:\n    numerical:\n      order: sideways\n",
+            "sideways",
+        ),
+        (
+            "  filterTags:\n    pattern: '[='\n  policy:\n    semver:\n      range: '*'\n",
+            "'[='",
+        ),
+        ("  policy: {}\n", "{}"),
+    ] {
+        let fixture =
+            policy(spec) + "# -- d.yaml\nimage: a:1 # {\"$imagepolicy\": \"flux-system:app\"}\n";
+        let out = check(&fixture, TAGS);
+        assert!(
+            out.contains(&format!("error policy-invalid flux/app.yaml"))
+                && out.contains(&format!("{field:?}")),
+            "{spec}\n{out}"
+        );
+        assert!(out.contains("unresolved"), "{out}");
+    }
+}
+
+/// §3.1: images with a tag, a scheme or uppercase letters; a missing repository.
+#[test]
+fn invalid_repositories() {
+    for image in [
+        "ghcr.io/org/app:1.0",
+        "https://ghcr.io/org/app",
+        "ghcr.io/Org/App",
+    ] {
+        let fixture = policy("  policy:\n    semver:\n      range: '*'\n")
+            .replace("ghcr.io/org/app\n", &format!("{image}\n"));
+        let out = check(&fixture, TAGS);
+        assert!(
+            out.contains("error repository-invalid flux/app.yaml"),
+            "{image}\n{out}"
+        );
+    }
+    let fixture = policy("  policy:\n    semver:\n      range: '*'\n")
+        .replace("name: app\n  policy", "name: missing\n  policy");
+    let out = check(&fixture, TAGS);
+    assert!(
+        out.contains("error repository-not-found flux/app.yaml"),
+        "{out}"
+    );
+}
+
+/// §1.4: markers name policies exactly; a typo gets a did-you-mean; no namespace gets its own code.
+#[test]
+fn policy_lookup() {
+    let fixture = policy("  policy:\n    semver:\n      range: '*'\n")
+        + "# -- d.yaml
+a: x:1 # {\"$imagepolicy\": \"flux-system:ap\"}
+b: x:1 # {\"$imagepolicy\": \"app\"}
+c: x:1 # {\"$imagepolicy\": \"other:app\"}
+";
+    insta::assert_snapshot!(check(&fixture, TAGS));
+}
+
+/// §1.4: the automation's namespace, policySelector and update.path decide whether Flux applies
+/// a marker; a stale marker no automation covers is a warning and `--fix` leaves it.
+#[test]
+fn automation_coverage() {
+    let automation = |namespace: &str, extra: &str| {
+        format!(
+            "# -- flux/auto.yaml
+apiVersion: image.toolkit.fluxcd.io/v1beta2
+kind: ImageUpdateAutomation
+metadata:
+  name: bot
+  namespace: {namespace}
+spec:
+  update:
+    path: ./apps
+{extra}"
+        )
+    };
+    let marker = "# -- apps/d.yaml\ntag: 1.9.0 # {\"$imagepolicy\": \"flux-system:app:tag\"}\n# -- other/d.yaml\ntag: 1.9.0 # {\"$imagepolicy\": \"flux-system:app:tag\"}\n";
+    let base = policy("  policy:\n    semver:\n      range: '*'\n");
+    insta::assert_snapshot!(
+        "automation_path",
+        check(
+            &format!("{base}{}{marker}", automation("flux-system", "")),
+            TAGS
+        )
+    );
+    let out = check(&format!("{base}{}{marker}", automation("apps", "")), TAGS);
+    assert!(out.contains("namespace apps"), "{out}");
+    let out = check(
+        &format!(
+            "{base}{}{marker}",
+            automation(
+                "flux-system",
+                "  policySelector:\n    matchLabels:\n      auto: \"yes\"\n"
+            )
+        ),
+        TAGS,
+    );
+    assert!(out.contains("policySelector"), "{out}");
+}
+
+/// Differences §5: namespaces from kustomize, `${VAR}` from Flux Kustomizations, patches that
+/// complete a base policy (which must not be reported invalid).
+#[test]
+fn kustomize_and_substitutions() {
+    let fixture = "# -- base/kustomization.yaml
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - policy.yaml
+# -- base/policy.yaml
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImagePolicy
+metadata:
+  name: app
+spec:
+  imageRepositoryRef:
+    name: app
+---
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageRepository
+metadata:
+  name: app
+spec:
+  image: ghcr.io/org/${APP}
+  interval: 5m
+# -- prod/kustomization.yaml
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: prod
+resources:
+  - ../base
+patches:
+  - path: semver.yaml
+# -- prod/semver.yaml
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImagePolicy
+metadata:
+  name: app
+spec:
+  policy:
+    semver:
+      range: '>=1.0.0'
+# -- clusters/apps.yaml
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: apps
+spec:
+  path: ./
+  postBuild:
+    substitute:
+      APP: app
+      NS: prod
+# -- deploy.yaml
+image: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"${NS}:app\"}
+tag: 1.9.0 # {\"$imagepolicy\": \"${MISSING}:app:tag\"}
+";
+    insta::assert_snapshot!(check(fixture, TAGS));
+}
+
+/// §4 errors surface as `no-matching-tag`; unknown tags as `registry-error`; a tag absent from
+/// the registry as `tag-not-in-registry`.
+#[test]
+fn tag_problems() {
+    let fixture = policy("  policy:\n    semver:\n      range: '>=3.0.0'\n")
+        + "# -- d.yaml\ntag: 1.9.0 # {\"$imagepolicy\": \"flux-system:app:tag\"}\n";
+    let out = check(&fixture, TAGS);
+    assert!(out.contains("no-matching-tag"), "{out}");
+    let out = check(&fixture, &[]);
+    assert!(out.contains("warning registry-error d.yaml"), "{out}");
+    let fixture = policy("  policy:\n    semver:\n      range: '>=1.0.0'\n")
+        + "# -- d.yaml\ntag: 1.3.0 # {\"$imagepolicy\": \"flux-system:app:tag\"}\n";
+    let out = check(&fixture, TAGS);
+    assert!(out.contains("warning tag-not-in-registry d.yaml"), "{out}");
+    assert!(!out.contains(&Code::RegistryError.to_string()), "{out}");
+}
