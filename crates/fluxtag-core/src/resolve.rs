@@ -664,11 +664,12 @@ fn resolve_marker(
     // Flux would not apply a marker no automation covers: say it is stale, but neither fail
     // the check on it nor let `--fix` write what Flux would not.
     let (severity, applicability, help) = if covered.is_ok() {
-        (
-            Severity::Error,
-            Applicability::Safe,
-            "run `fluxtag check --fix` to write it",
-        )
+        let help = if target.kind == MarkerKind::Digest && expected.is_empty() {
+            "Flux writes an empty digest because the policy's digestReflectionPolicy is Never; set it to IfNotPresent or Always, or run `fluxtag check --fix` to write the empty value"
+        } else {
+            "run `fluxtag check --fix` to write it"
+        };
+        (Severity::Error, Applicability::Safe, help)
     } else {
         (
             Severity::Warning,

@@ -241,7 +241,7 @@ fn invalid_policies() {
             policy(spec) + "# -- d.yaml\nimage: a:1 # {\"$imagepolicy\": \"flux-system:app\"}\n";
         let out = check(&fixture, TAGS);
         assert!(
-            out.contains(&format!("error policy-invalid flux/app.yaml"))
+            out.contains("error policy-invalid flux/app.yaml")
                 && out.contains(&format!("{field:?}")),
             "{spec}\n{out}"
         );
