@@ -83,11 +83,12 @@ impl TagFilter {
     /// the keys in Go map order (random); fluxtag instead returns them ordered by the
     /// position of their surviving tag in `tags`, so results are deterministic
     /// (fluxtag-differences §3).
-    pub fn apply(&self, tags: &[String]) -> Vec<FilteredTag> {
+    pub fn apply<S: AsRef<str>>(&self, tags: &[S]) -> Vec<FilteredTag> {
         let mut slots: HashMap<String, usize> = HashMap::new();
         // (position of the surviving tag, key, tag)
         let mut entries: Vec<(usize, String, String)> = Vec::new();
         for (position, tag) in tags.iter().enumerate() {
+            let tag = tag.as_ref();
             let Some(key) = self.key(tag) else {
                 continue;
             };
@@ -95,12 +96,12 @@ impl TagFilter {
                 Some(&slot) => {
                     if let Some(entry) = entries.get_mut(slot) {
                         entry.0 = position;
-                        entry.2 = tag.clone();
+                        entry.2 = tag.to_owned();
                     }
                 }
                 None => {
                     slots.insert(key.clone(), entries.len());
-                    entries.push((position, key, tag.clone()));
+                    entries.push((position, key, tag.to_owned()));
                 }
             }
         }

@@ -31,8 +31,15 @@ pub fn parse_go_float(s: &str) -> Option<f64> {
     }
     // The decimal syntax is checked; the correctly rounded value comes from Rust's parser,
     // which rounds exactly as Go does (to nearest, ties to even).
-    let cleaned: String = s.chars().filter(|&c| c != '_').collect();
-    let value: f64 = cleaned.parse().ok()?;
+    let value: f64 = if s.contains('_') {
+        s.chars()
+            .filter(|&c| c != '_')
+            .collect::<String>()
+            .parse()
+            .ok()?
+    } else {
+        s.parse().ok()?
+    };
     value.is_finite().then_some(value)
 }
 

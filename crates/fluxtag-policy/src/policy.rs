@@ -164,9 +164,7 @@ impl Policy {
     ///
     /// See [`Policy::latest_in_order`].
     pub fn latest(&self, tags: &[String]) -> Result<String, EvaluationError> {
-        let mut sorted = tags.to_vec();
-        crate::exclusion::sort_tags_descending(&mut sorted);
-        self.latest_in_order(&sorted)
+        self.select(&scan_order(tags))
     }
 
     /// The latest tag, with the policy seeing `tags` in exactly this order (ties depend on
@@ -179,6 +177,12 @@ impl Policy {
     /// filtering), [`EvaluationError::NoMatch`] when no tag satisfies a semver range,
     /// [`EvaluationError::InvalidNumeric`] when a numerical candidate is not a number.
     pub fn latest_in_order(&self, tags: &[String]) -> Result<String, EvaluationError> {
+        let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
+        self.select(&tags)
+    }
+
+    /// [`Policy::latest_in_order`] on borrowed tags.
+    fn select(&self, tags: &[&str]) -> Result<String, EvaluationError> {
         let filtered = self.filtered(tags);
         let candidates = self.candidate_list(tags, filtered.as_deref());
         if candidates.is_empty() {
@@ -207,8 +211,7 @@ impl Policy {
         tags: &[String],
         limit: usize,
     ) -> Result<Vec<String>, EvaluationError> {
-        let mut sorted = tags.to_vec();
-        crate::exclusion::sort_tags_descending(&mut sorted);
+        let sorted = scan_order(tags);
         let filtered = self.filtered(&sorted);
         let candidates = self.candidate_list(&sorted, filtered.as_deref());
         if candidates.is_empty() {
@@ -318,13 +321,13 @@ impl Policy {
         text
     }
 
-    fn filtered(&self, tags: &[String]) -> Option<Vec<FilteredTag>> {
+    fn filtered(&self, tags: &[&str]) -> Option<Vec<FilteredTag>> {
         self.filter.as_ref().map(|f| f.apply(tags))
     }
 
     fn candidate_list<'a>(
         &self,
-        tags: &'a [String],
+        tags: &'a [&'a str],
         filtered: Option<&'a [FilteredTag]>,
     ) -> Vec<Candidate<'a>> {
         match filtered {
@@ -344,6 +347,13 @@ impl Policy {
                 .collect(),
         }
     }
+}
+
+/// The tags borrowed in the scan's order (descending bytes).
+fn scan_order(tags: &[String]) -> Vec<&str> {
+    let mut sorted: Vec<&str> = tags.iter().map(String::as_str).collect();
+    sorted.sort_unstable_by(|a, b| b.as_bytes().cmp(a.as_bytes()));
+    sorted
 }
 
 /// Semver: the first candidate with the greatest version among those that parse and satisfy
