@@ -25,6 +25,9 @@ use crate::secret::Secret;
 /// Lifetime of a token whose response has no `expires_in`.
 pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(60);
 
+/// The longest a token is kept, whatever `expires_in` says.
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
 /// A parsed `WWW-Authenticate` challenge.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Challenge {
@@ -248,7 +251,9 @@ impl AuthCache {
         };
         let cached = CachedToken {
             header: Secret::new(format!("Bearer {}", token.expose())),
-            expires_at: now + lifetime.saturating_sub(margin),
+            expires_at: now
+                .checked_add(lifetime.min(MAX_TOKEN_LIFETIME).saturating_sub(margin))
+                .unwrap_or(now),
         };
         self.tokens
             .lock()

@@ -147,22 +147,26 @@ impl DiskCache {
             tracing::debug!(path = %path.display(), "ignoring a cache entry of another format or image");
             return None;
         }
+        // Times the platform cannot represent make the whole entry unusable.
+        let tags = match file.tags_fetched_at {
+            Some(t) => Some((file.tags, from_unix(t)?)),
+            None => None,
+        };
+        let mut digests = BTreeMap::new();
+        for (tag, record) in file.digests {
+            let fetched_at = from_unix(record.fetched_at)?;
+            digests.insert(
+                tag,
+                CachedDigest {
+                    digest: record.digest,
+                    fetched_at,
+                },
+            );
+        }
         Some(CacheEntry {
             image: file.image,
-            tags: file.tags_fetched_at.map(|t| (file.tags, from_unix(t))),
-            digests: file
-                .digests
-                .into_iter()
-                .map(|(tag, r)| {
-                    (
-                        tag,
-                        CachedDigest {
-                            digest: r.digest,
-                            fetched_at: from_unix(r.fetched_at),
-                        },
-                    )
-                })
-                .collect(),
+            tags,
+            digests,
         })
     }
 

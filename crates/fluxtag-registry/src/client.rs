@@ -583,7 +583,7 @@ impl RegistryClient {
                     return Err(RegistryError::RateLimited {
                         host: host.to_owned(),
                         retry_after,
-                        reset_at: retry_after.map(|d| now + d),
+                        reset_at: retry_after.and_then(|d| now.checked_add(d)),
                     });
                 }
                 return Err(RegistryError::Server {

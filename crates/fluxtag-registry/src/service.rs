@@ -153,7 +153,7 @@ impl TagService {
     ) -> Self {
         // The cache keeps whole seconds, so "written by this service" is judged in whole seconds.
         let not_before = match mode {
-            Mode::Online { refresh: true } => Some(from_unix(to_unix(env.now()))),
+            Mode::Online { refresh: true } => from_unix(to_unix(env.now())),
             _ => None,
         };
         Self {

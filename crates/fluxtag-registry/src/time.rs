@@ -35,6 +35,9 @@ fn parse_imf_fixdate(value: &str) -> Option<SystemTime> {
         _ => return None,
     };
     let year: i64 = parts.next()?.parse().ok()?;
+    if !(1970..=9999).contains(&year) {
+        return None;
+    }
     let mut hms = parts.next()?.split(':');
     let h: u64 = hms.next()?.parse().ok()?;
     let m: u64 = hms.next()?.parse().ok()?;
@@ -44,7 +47,7 @@ fn parse_imf_fixdate(value: &str) -> Option<SystemTime> {
     }
     let days = days_since_epoch(year, month, day);
     let secs = u64::try_from(days).ok()? * 86_400 + h * 3_600 + m * 60 + s;
-    Some(UNIX_EPOCH + Duration::from_secs(secs))
+    UNIX_EPOCH.checked_add(Duration::from_secs(secs))
 }
 
 /// Days from 1970-01-01 to the given civil date (proleptic Gregorian).
@@ -104,9 +107,9 @@ pub(crate) fn to_unix(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
-/// The time `secs` seconds after the Unix epoch.
-pub(crate) fn from_unix(secs: u64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(secs)
+/// The time `secs` seconds after the Unix epoch, if the platform can represent it.
+pub(crate) fn from_unix(secs: u64) -> Option<SystemTime> {
+    UNIX_EPOCH.checked_add(Duration::from_secs(secs))
 }
 
 #[cfg(test)]
@@ -135,6 +138,14 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 99999999999999 08:49:37 GMT", now),
+            None
+        );
+        assert_eq!(
+            parse_retry_after("18446744073709551615", now),
+            Some(Duration::from_secs(u64::MAX))
+        );
         assert_eq!(
             parse_retry_after("Sun, 06 Nov 1994 25:49:37 GMT", now),
             None

@@ -274,6 +274,15 @@ async fn a_foreign_entry_is_ignored() {
     )
     .unwrap();
     assert!(s.cache.load(&canonical).await.is_none());
+    // A time no clock can hold is ignored, not a panic.
+    std::fs::write(
+        s.cache.path_for(&canonical),
+        format!(
+            r#"{{"format":"fluxtag-registry-cache","version":1,"image":"{canonical}","tags_fetched_at":18446744073709551615,"tags":["1"]}}"#
+        ),
+    )
+    .unwrap();
+    assert!(s.cache.load(&canonical).await.is_none());
     let tags = s
         .service(Mode::Offline)
         .tags(&s.repo(), Duration::from_secs(60), &default_exclusion())
