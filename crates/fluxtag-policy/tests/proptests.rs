@@ -148,10 +148,10 @@ proptest! {
                 }
                 Err(e) => prop_assert_eq!(Some(e), latest.err()),
             }
-            if let (Some(a), Some(b)) = (tags.first(), tags.last()) {
-                if let Some(o) = policy.compare(a, b) {
-                    prop_assert_eq!(policy.compare(b, a), Some(o.reverse()));
-                }
+            if let (Some(a), Some(b)) = (tags.first(), tags.last())
+                && let Some(o) = policy.compare(a, b)
+            {
+                prop_assert_eq!(policy.compare(b, a), Some(o.reverse()));
             }
         }
     }
