@@ -16,7 +16,7 @@
 //!   first allowed, duplicates allowed); names are kept here, not in the `regex` pattern;
 //! * only the flags `i m s U` exist.
 //!
-//! Syntax errors carry Go's message: `error parsing regexp: <what>: `<where>``.
+//! Syntax errors carry Go's message, e.g. ``error parsing regexp: missing closing ]: `[a` ``.
 //!
 //! Known differences that remain: Unicode class names (`\p{…}`) are resolved by the `regex`
 //! crate, which knows a few more names than Go; Go's limit on nested repetition size (1000
