@@ -1,0 +1,207 @@
+//! `textDocument/hover`: on a marker or its value, the policy (namespace/name, rule, filter,
+//! with a link to its file), the repository image, the current value and what Flux would write,
+//! the newest candidate tags in policy order, the tag count and where the tags came from; on an
+//! ImagePolicy document, its resolved latest tag.
+
+use std::fmt::Write as _;
+
+use fluxtag_core::index::display_name;
+use fluxtag_core::resolve::{MarkerReport, MarkerStatus, PolicyReport};
+use tower_lsp_server::ls_types::{Hover, HoverContents, HoverParams, MarkupContent, MarkupKind};
+
+use crate::state::{Folder, State};
+
+/// How many candidate tags a hover lists.
+const CANDIDATES: usize = 5;
+
+/// The hover at a position.
+pub fn hover(state: &State, params: &HoverParams) -> Option<Hover> {
+    let position = &params.text_document_position_params;
+    let (document, folder) = super::document(state, &position.text_document.uri)?;
+    let text = document.text();
+    let offset = text.offset(position.position, state.encoding);
+    let (value, range) = if let Some(marker) = super::marker_at(folder, &document.path, offset) {
+        let range = if super::contains(&marker.marker.scalar, offset) {
+            &marker.marker.scalar
+        } else {
+            &marker.marker.comment
+        };
+        (
+            marker_hover(state, document.folder, folder, marker),
+            range.clone(),
+        )
+    } else {
+        let index = super::policy_at(folder, &document.path, offset)?;
+        let policy = folder.report.policies.get(index)?;
+        let range = folder
+            .workspace
+            .index
+            .policies
+            .get(index)?
+            .object
+            .origin
+            .range
+            .clone();
+        let markers = folder
+            .report
+            .markers
+            .iter()
+            .filter(|m| m.policy == Some(index))
+            .count();
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "**ImagePolicy** `{}`\n",
+            display_name(policy.namespace.as_deref(), &policy.name)
+        );
+        match (&policy.latest, &policy.error) {
+            (Some(latest), _) => {
+                let _ = writeln!(out, "latest: **`{}`**", latest.tag);
+                if let Some(digest) = &latest.digest {
+                    let _ = writeln!(out, "\ndigest: `{digest}`");
+                }
+            }
+            (None, Some((code, message))) => {
+                let _ = writeln!(out, "no latest tag ({code}): {message}");
+            }
+            (None, None) => {
+                let _ = writeln!(out, "latest: not known yet (tags are being fetched)");
+            }
+        }
+        out.push('\n');
+        policy_details(&mut out, policy, folder, index);
+        let _ = writeln!(
+            out,
+            "\nused by {markers} marker{}",
+            if markers == 1 { "" } else { "s" }
+        );
+        (out, range)
+    };
+    let text_range = text.range(&range, state.encoding);
+    Some(Hover {
+        contents: HoverContents::Markup(MarkupContent {
+            kind: if state.client.markdown {
+                MarkupKind::Markdown
+            } else {
+                MarkupKind::PlainText
+            },
+            value,
+        }),
+        range: Some(text_range),
+    })
+}
+
+fn marker_hover(
+    state: &State,
+    folder_index: usize,
+    folder: &Folder,
+    marker: &MarkerReport,
+) -> String {
+    let mut out = String::new();
+    let Some(index) = marker.policy else {
+        let _ = writeln!(
+            out,
+            "**$imagepolicy** `{}`: names no known ImagePolicy",
+            marker.marker.reference
+        );
+        return out;
+    };
+    let Some(policy) = folder.report.policies.get(index) else {
+        return out;
+    };
+    let kind = marker.target.as_ref().map_or("image", |t| t.kind.as_str());
+    let _ = write!(
+        out,
+        "**ImagePolicy** `{}` ({kind})",
+        display_name(policy.namespace.as_deref(), &policy.name)
+    );
+    if let Some(link) = link(state, folder_index, policy) {
+        let _ = write!(out, " — {link}");
+    }
+    out.push_str("\n\n");
+    let current = if marker.marker.value.is_empty() {
+        "\"\"".to_string()
+    } else {
+        marker.marker.value.clone()
+    };
+    let _ = writeln!(out, "- current: `{current}`");
+    match (&marker.expected, marker.status) {
+        (Some(expected), MarkerStatus::Current) => {
+            let _ = writeln!(out, "- Flux would write: `{expected}` ✓ current");
+        }
+        (Some(expected), MarkerStatus::Stale(direction)) => {
+            let _ = writeln!(
+                out,
+                "- Flux would write: **`{expected}`** (stale, {})",
+                direction.as_str()
+            );
+        }
+        _ => match &policy.error {
+            Some((code, message)) => {
+                let _ = writeln!(out, "- Flux would write: unknown ({code}: {message})");
+            }
+            None if !folder.tags_ready => {
+                let _ = writeln!(
+                    out,
+                    "- Flux would write: unknown yet (tags are being fetched)"
+                );
+            }
+            None => {
+                let _ = writeln!(out, "- Flux would write: unknown");
+            }
+        },
+    }
+    if let Some(latest) = &policy.latest {
+        let _ = writeln!(out, "- latest tag: `{}`", latest.tag);
+    }
+    policy_details(&mut out, policy, folder, index);
+    out
+}
+
+/// Rule, filter, image, candidates, tag count and source, as list items.
+fn policy_details(out: &mut String, policy: &PolicyReport, folder: &Folder, index: usize) {
+    if let Some(rule) = &policy.rule {
+        let _ = writeln!(out, "- rule: {rule}");
+    }
+    if let Some(entry) = folder.workspace.index.policies.get(index)
+        && let Some(pattern) = &entry.object.filter_pattern
+    {
+        let _ = write!(out, "- filter: `{}`", pattern.value);
+        if let Some(extract) = &entry.object.filter_extract {
+            let _ = write!(out, " extract `{}`", extract.value);
+        }
+        out.push('\n');
+    }
+    if let Some(image) = &policy.image {
+        let _ = writeln!(out, "- repository image: `{image}`");
+    }
+    if !policy.candidates.is_empty() {
+        let shown: Vec<String> = policy
+            .candidates
+            .iter()
+            .take(CANDIDATES)
+            .map(|t| format!("`{t}`"))
+            .collect();
+        let _ = writeln!(out, "- newest candidates: {}", shown.join(", "));
+    }
+    match (&policy.tag_count, &policy.tag_source) {
+        (Some(count), Some(source)) => {
+            let _ = writeln!(out, "- {count} tags ({source})");
+        }
+        (Some(count), None) => {
+            let _ = writeln!(out, "- {count} tags");
+        }
+        _ => {}
+    }
+}
+
+/// A Markdown link to the policy's definition.
+fn link(state: &State, folder: usize, policy: &PolicyReport) -> Option<String> {
+    let location = super::location(state, folder, &policy.path, &policy.range)?;
+    let line = location.range.start.line + 1;
+    Some(format!(
+        "[{}:{line}]({}#L{line})",
+        policy.path,
+        location.uri.as_str()
+    ))
+}
