@@ -24,6 +24,8 @@ struct Cli {
 enum Command {
     /// Check markers: invalid ones, and stale ones against the repository's image policies.
     Check(CheckArgs),
+    /// Run the language server on stdin and stdout (for editors).
+    Lsp(LspArgs),
 }
 
 /// Arguments of `fluxtag check`.
@@ -47,6 +49,18 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human, env = "FLUXTAG_OUTPUT_FORMAT")]
     pub format: Format,
+}
+
+/// Arguments of `fluxtag lsp`.
+#[derive(Debug, clap::Args)]
+pub struct LspArgs {
+    /// Where tags come from (the editor's settings override these).
+    #[command(flatten)]
+    pub tags: TagArgs,
+    /// Speak the protocol on stdin and stdout: the only transport, accepted because editor
+    /// clients pass it.
+    #[arg(long)]
+    pub stdio: bool,
 }
 
 /// The tag-source flags shared by `check` and `lsp`.
@@ -91,6 +105,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Lsp(args) => {
+            fluxtag_lsp::run_stdio(fluxtag_lsp::Settings::from_flags(args.tags.settings()))
+                .map(|()| 0)
+        }
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

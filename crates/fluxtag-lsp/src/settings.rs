@@ -41,6 +41,16 @@ impl Settings {
         Settings { tags, severity }
     }
 
+    /// The settings of `fluxtag lsp`'s flags, with relative paths made absolute against the
+    /// current directory (the flags mean what they mean on the command line).
+    pub fn from_flags(mut tags: TagSettings) -> Settings {
+        if let Ok(cwd) = std::env::current_dir() {
+            tags.tags_from = tags.tags_from.map(|p| cwd.join(p));
+            tags.cache_dir = tags.cache_dir.map(|p| cwd.join(p));
+        }
+        Settings::new(tags)
+    }
+
     /// Applies a settings object from the client; returns a warning for each key or value that
     /// was not understood (the rest still applies).
     pub fn apply(&mut self, value: &Value) -> Vec<String> {
