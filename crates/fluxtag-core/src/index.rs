@@ -18,7 +18,7 @@ use crate::flux::{
 use crate::kustomize::{self, FROM_PATCH, KustomizeView};
 use crate::marker::{self, FileMarkers};
 use crate::text::{LineIndex, contains_bytes};
-use crate::yaml::{Node, Parser, YamlFile};
+use crate::yaml::{Depth, Node, Parser, YamlFile};
 
 /// Everything read from one file.
 #[derive(Debug, Clone)]
@@ -52,8 +52,21 @@ pub fn analyze_file(parser: &mut Parser, path: &str, text: &[u8]) -> FileAnalysi
             object_roots: Vec::new(),
         };
     }
-    let yaml: YamlFile = if has_markers || is_kustomization_name(path) {
-        // Every document: file-level checks need them all.
+    let kustomization = is_kustomization_name(path);
+    let yaml: YamlFile = if has_markers {
+        // Every document, for the file-level checks; in full only where markers or objects
+        // may be, the rest shallow (shape only), which keeps large streams cheap.
+        parser.parse_with(text, &|bytes| {
+            if kustomization
+                || marker::may_contain_markers(bytes)
+                || flux::may_contain_objects(bytes)
+            {
+                Depth::Full
+            } else {
+                Depth::Shallow
+            }
+        })
+    } else if kustomization {
         parser.parse(text, &|_| true)
     } else {
         parser.parse(text, &|bytes| flux::may_contain_objects(bytes))

@@ -210,3 +210,10 @@ fn oversized_documents_keep_their_markers() {
             .any(|d| d.code.as_str() == "line-scanned")
     );
 }
+
+/// SOPS-encrypted files: encrypted values and the `sops:` block read fine and hold no marker.
+#[test]
+fn survives_sops_files() {
+    let text = "apiVersion: v1\nkind: Secret\nmetadata:\n    name: creds\nstringData:\n    token: ENC[AES256_GCM,data:q3M2aGk=,iv:AAAA,tag:BBBB==,type:str]\nsops:\n    age:\n        - recipient: age1qqqq\n          enc: |\n            -----BEGIN AGE ENCRYPTED FILE-----\n            YWdlLWVuY3J5cHRpb24ub3JnL3Yx\n            -----END AGE ENCRYPTED FILE-----\n    lastmodified: \"2024-01-01T00:00:00Z\"\n    mac: ENC[AES256_GCM,data:abc=,iv:x,tag:y,type:str]\n    version: 3.8.1\n";
+    assert_eq!(render("secret.sops.yaml", text), "");
+}

@@ -290,8 +290,19 @@ impl Parser {
         Parser { inner, ready }
     }
 
-    /// Parses `text`. Documents for which `want` returns false are listed but not parsed.
+    /// Parses `text`, reading every document in full.
     pub fn parse(&mut self, text: &[u8], want: &dyn Fn(&[u8]) -> bool) -> YamlFile {
+        self.parse_with(text, &|bytes| {
+            if want(bytes) {
+                Depth::Full
+            } else {
+                Depth::Skip
+            }
+        })
+    }
+
+    /// Parses `text`, asking `depth` how deeply to read each document.
+    pub fn parse_with(&mut self, text: &[u8], depth: &dyn Fn(&[u8]) -> Depth) -> YamlFile {
         // Bytes that are not UTF-8 are replaced by `?` of the same length in a private copy, so
         // that every offset still points into the original bytes. go-yaml rejects such files,
         // which is recorded as a syntax error.
@@ -305,7 +316,7 @@ impl Parser {
                 &sanitized[..]
             }
         };
-        let mut file = self.parse_valid(text, want);
+        let mut file = self.parse_valid(text, depth);
         if let Some(at) = invalid_at {
             file.errors.insert(
                 0,
@@ -318,7 +329,7 @@ impl Parser {
         file
     }
 
-    fn parse_valid(&mut self, text: &[u8], want: &dyn Fn(&[u8]) -> bool) -> YamlFile {
+    fn parse_valid(&mut self, text: &[u8], depth: &dyn Fn(&[u8]) -> Depth) -> YamlFile {
         let bom = if text.starts_with(b"\xef\xbb\xbf") {
             3
         } else {
@@ -328,32 +339,93 @@ impl Parser {
             bom,
             ..YamlFile::default()
         };
-        for chunk in split_documents(text, bom) {
-            let bytes = &text[chunk.range.clone()];
-            let mut document = Document {
-                range: chunk.range.clone(),
-                root: None,
-                parsed: false,
-                oversized: false,
-                has_error: false,
-                start_marker: chunk.start_marker,
+        let chunks = split_documents(text, bom);
+        let plans: Vec<Plan> = chunks
+            .iter()
+            .map(|chunk| {
+                let bytes = &text[chunk.range.clone()];
+                match depth(bytes) {
+                    Depth::Skip => Plan::Skip,
+                    _ if oversized(bytes) => Plan::Oversized,
+                    d => Plan::Parse(d),
+                }
+            })
+            .collect();
+        // Large streams are split between threads, each with its own parser: tree-sitter-yaml
+        // reads about 2–5 MB/s, so a 50 MB file is worth the cores.
+        let threads = if text.len() >= PARALLEL_BYTES && chunks.len() > 1 {
+            std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .clamp(1, 8)
+                .min(chunks.len())
+        } else {
+            1
+        };
+        if threads > 1 {
+            let per_thread = chunks.len().div_ceil(threads);
+            let parts: Vec<YamlFile> = std::thread::scope(|scope| {
+                let handles: Vec<_> = chunks
+                    .chunks(per_thread)
+                    .zip(plans.chunks(per_thread))
+                    .map(|(chunks, plans)| {
+                        scope.spawn(move || {
+                            let mut parser = Parser::new();
+                            let mut part = YamlFile::default();
+                            parser.parse_chunks(text, chunks, plans, &mut part);
+                            part
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_default())
+                    .collect()
+            });
+            for part in parts {
+                file.documents.extend(part.documents);
+                file.comments.extend(part.comments);
+                file.errors.extend(part.errors);
+            }
+        } else {
+            self.parse_chunks(text, &chunks, &plans, &mut file);
+        }
+        // Comments arrive in source order per chunk, but nested nodes report theirs before
+        // their parents' later siblings: sort once, at the end (sorting per chunk is quadratic).
+        file.comments.sort_by_key(|c| c.range.start);
+        file.comments.dedup();
+        file
+    }
+
+    /// Parses each chunk on its own (one parse per document is faster with tree-sitter-yaml
+    /// than one parse of many documents, and keeps an error from swallowing its neighbours).
+    fn parse_chunks(&mut self, text: &[u8], chunks: &[Chunk], plans: &[Plan], file: &mut YamlFile) {
+        for (chunk, plan) in chunks.iter().zip(plans) {
+            let limit = match plan {
+                Plan::Parse(depth) => depth.limit(),
+                Plan::Skip | Plan::Oversized => {
+                    file.documents.push(Document {
+                        range: chunk.range.clone(),
+                        root: None,
+                        parsed: *plan == Plan::Oversized,
+                        oversized: *plan == Plan::Oversized,
+                        has_error: false,
+                        start_marker: chunk.start_marker,
+                    });
+                    continue;
+                }
             };
-            if !want(bytes) {
-                file.documents.push(document);
-                continue;
-            }
-            document.parsed = true;
-            if oversized(bytes) {
-                document.oversized = true;
-                file.documents.push(document);
-                continue;
-            }
             let errors_before = file.errors.len();
-            let roots = self.parse_chunk(text, chunk.range.clone(), &mut file);
-            document.has_error = file.errors.len() > errors_before;
+            let roots = self.parse_chunk(text, chunk.range.clone(), limit, file);
+            let has_error = file.errors.len() > errors_before;
             let mut roots = roots.into_iter();
-            document.root = roots.next().flatten();
-            file.documents.push(document);
+            file.documents.push(Document {
+                range: chunk.range.clone(),
+                root: roots.next().flatten(),
+                parsed: true,
+                oversized: false,
+                has_error,
+                start_marker: chunk.start_marker,
+            });
             // Content after a `...` end marker parses as further documents of the same chunk.
             for extra in roots {
                 file.documents.push(Document {
@@ -366,7 +438,14 @@ impl Parser {
                 });
             }
         }
-        file
+    }
+
+    fn parse_tree(&mut self, bytes: &[u8]) -> Option<tree_sitter::Tree> {
+        if self.ready {
+            self.inner.parse(bytes, None)
+        } else {
+            None
+        }
     }
 
     /// Parses one chunk and returns the root of each document found in it.
@@ -374,15 +453,10 @@ impl Parser {
         &mut self,
         text: &[u8],
         range: Range<usize>,
+        limit: usize,
         file: &mut YamlFile,
     ) -> Vec<Option<Node>> {
-        let bytes = &text[range.clone()];
-        let tree = if self.ready {
-            self.inner.parse(bytes, None)
-        } else {
-            None
-        };
-        let Some(tree) = tree else {
+        let Some(tree) = self.parse_tree(&text[range.clone()]) else {
             file.errors.push(SyntaxError {
                 range: range.clone(),
                 message: "the YAML parser could not read this document".to_string(),
@@ -394,6 +468,7 @@ impl Parser {
             offset: range.start,
             comments: &mut file.comments,
             errors: &mut file.errors,
+            limit,
         };
         let root = tree.root_node();
         let mut roots = Vec::new();
@@ -419,11 +494,46 @@ impl Parser {
         if roots.is_empty() {
             roots.push(None);
         }
-        file.comments.sort_by_key(|c| c.range.start);
-        file.comments.dedup();
         roots
     }
 }
+
+/// How deeply to read a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    /// Not at all: the document is listed, unparsed.
+    Skip,
+    /// Parsed for syntax errors, comments ignored, and only the top of the tree kept: the root
+    /// and its entries' values, whose own children are left out. Enough to know a document's
+    /// shape (is it a mapping, is its `metadata` one) at a fraction of the memory.
+    Shallow,
+    /// Every node.
+    Full,
+}
+
+impl Depth {
+    fn limit(self) -> usize {
+        match self {
+            Depth::Shallow => SHALLOW_DEPTH,
+            _ => MAX_DEPTH,
+        }
+    }
+}
+
+/// What the driver does with one document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Plan {
+    Skip,
+    Oversized,
+    Parse(Depth),
+}
+
+/// Files at least this large are parsed on several threads.
+const PARALLEL_BYTES: usize = 4 * 1024 * 1024;
+
+/// Builder depth of a shallow document: root node (0), mapping (1), entry value node (2), its
+/// content (3).
+const SHALLOW_DEPTH: usize = 3;
 
 /// A copy of `text` where every byte of an invalid UTF-8 sequence is `?`.
 fn sanitize_utf8(text: &[u8]) -> Vec<u8> {
@@ -445,6 +555,8 @@ struct Builder<'a> {
     offset: usize,
     comments: &'a mut Vec<Comment>,
     errors: &'a mut Vec<SyntaxError>,
+    /// Depth beyond which collections are kept empty (see [`Depth::Shallow`]).
+    limit: usize,
 }
 
 impl Builder<'_> {
@@ -538,6 +650,9 @@ impl Builder<'_> {
 
     /// Converts a tree-sitter node into a [`Node`].
     fn node(&mut self, node: tree_sitter::Node, depth: usize, in_flow: bool) -> Option<Node> {
+        if depth > self.limit && self.limit < MAX_DEPTH {
+            return self.shallow(node, in_flow);
+        }
         if depth > MAX_DEPTH {
             self.errors.push(SyntaxError {
                 range: self.range(node),
@@ -673,6 +788,32 @@ impl Builder<'_> {
                 found
             }
         }
+    }
+
+    /// A node of the right kind without its children (see [`Depth::Shallow`]).
+    fn shallow(&mut self, node: tree_sitter::Node, in_flow: bool) -> Option<Node> {
+        let value = match node.kind() {
+            "block_mapping" | "flow_mapping" => NodeValue::Mapping(Vec::new()),
+            "block_sequence" | "flow_sequence" => NodeValue::Sequence(Vec::new()),
+            "block_node" | "flow_node" => {
+                let mut cursor = node.walk();
+                let content = node
+                    .children(&mut cursor)
+                    .find(|c| !matches!(c.kind(), "tag" | "anchor" | "comment"))?;
+                return self.shallow(content, in_flow);
+            }
+            "alias" => NodeValue::Alias(String::new()),
+            _ => NodeValue::Scalar(Scalar {
+                style: ScalarStyle::Plain,
+                value: String::new(),
+            }),
+        };
+        Some(Node {
+            range: self.range(node),
+            tag: None,
+            in_flow,
+            value,
+        })
     }
 
     /// The range of a scalar without trailing `\r` (CRLF files) or white space.
@@ -878,6 +1019,35 @@ mod tests {
         assert!(file.documents[0].has_error);
         assert!(!file.documents[1].has_error);
         assert!(file.documents[1].root.as_ref().unwrap().get("c").is_some());
+    }
+
+    #[test]
+    fn large_streams_are_parsed_on_threads_in_order() {
+        let mut text = String::new();
+        let mut i = 0;
+        while text.len() < PARALLEL_BYTES + 1024 {
+            text.push_str(&format!("---\nname: doc{i} # c{i}\nlist:\n  - a\n  - b\n"));
+            i += 1;
+        }
+        text.push_str("---\nbroken: [1\n");
+        let file = parse(text.as_bytes());
+        assert_eq!(file.documents.len(), i + 1);
+        assert_eq!(file.comments.len(), i);
+        for (n, document) in file.documents.iter().take(i).enumerate() {
+            let name = document.root.as_ref().unwrap().get("name").unwrap();
+            assert_eq!(name.as_str(), Some(format!("doc{n}").as_str()));
+        }
+        assert!(file.documents[i].has_error);
+        assert_eq!(file.errors.len(), 1);
+    }
+
+    #[test]
+    fn shallow_documents_keep_only_their_shape() {
+        let text = b"metadata:\n  name: x\n  labels:\n    a: b\nspec: [1, 2]\n";
+        let file = Parser::new().parse_with(text, &|_| Depth::Shallow);
+        let root = file.documents[0].root.as_ref().unwrap();
+        assert!(root.get("metadata").unwrap().is_mapping());
+        assert!(root.path(&["metadata", "labels"]).is_none());
     }
 
     #[test]
