@@ -1,11 +1,13 @@
 //! `fluxtag`: Flux image automation at the developer's desk.
 //!
-//! This file only parses arguments, runs one command and maps its outcome to an exit code:
-//! 0 when nothing is at error level, 1 when something is (or, with `--diff`, when a fix is
-//! pending), 2 for usage, configuration and internal errors. It is the only place that exits.
+//! This file only declares the arguments, runs one command and maps its outcome to an exit code
+//! ([`ExitStatus`]): 0 when nothing is at error level, 1 when something is (or, with `--diff`,
+//! when a fix is pending), 2 for usage, configuration and internal errors. It is the only place
+//! that exits. Each verb lives in its own file under `commands/`; each output format in its own
+//! file under `output/`.
 
-mod check;
-mod render;
+mod commands;
+mod output;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,6 +26,11 @@ struct Cli {
 enum Command {
     /// Check markers: invalid ones, and stale ones against the repository's image policies.
     Check(CheckArgs),
+    /// List every ImagePolicy with the tag it selects (`flux get images policy`, no cluster).
+    Policies(PoliciesArgs),
+    /// Tags of the repository's images: `--export FILE` writes a snapshot for `--tags-from`.
+    Tags(TagsArgs),
+    // `lsp` is the language server's entry point (crates/fluxtag-lsp); its arguments are its own.
     /// Run the language server on stdin and stdout (for editors).
     Lsp(LspArgs),
 }
@@ -47,8 +54,36 @@ pub struct CheckArgs {
     #[arg(long)]
     pub diff: bool,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human, env = "FLUXTAG_OUTPUT_FORMAT")]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human, env = "FLUXTAG_OUTPUT_FORMAT")]
+    pub format: CheckFormat,
+}
+
+/// Arguments of `fluxtag policies`.
+#[derive(Debug, clap::Args)]
+pub struct PoliciesArgs {
+    /// The repository root (default: the git top level of the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Where tags come from.
+    #[command(flatten)]
+    pub tags: TagArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Human, env = "FLUXTAG_OUTPUT_FORMAT")]
+    pub format: ListFormat,
+}
+
+/// Arguments of `fluxtag tags`.
+#[derive(Debug, clap::Args)]
+pub struct TagsArgs {
+    /// The repository root (default: the git top level of the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Where tags come from.
+    #[command(flatten)]
+    pub tags: TagArgs,
+    /// Write a tags snapshot of every ImageRepository to FILE (`-`: standard output).
+    #[arg(long, value_name = "FILE", required = true)]
+    pub export: PathBuf,
 }
 
 /// Arguments of `fluxtag lsp`.
@@ -63,17 +98,18 @@ pub struct LspArgs {
     pub stdio: bool,
 }
 
-/// The tag-source flags shared by `check` and `lsp`.
+/// The tag-source flags shared by every command that reads tags (`check`, `policies`, `tags`,
+/// `lsp`).
 #[derive(Debug, Clone, clap::Args)]
 pub struct TagArgs {
     /// Read tags from this snapshot file instead of any registry (see README.md for the format).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "FLUXTAG_TAGS_FROM")]
     pub tags_from: Option<PathBuf>,
     /// Use cached tags only, whatever their age; never contact a registry.
     #[arg(long, conflicts_with = "tags_from")]
     pub offline: bool,
     /// The tag cache directory (default: fluxtag/registry in the user's cache directory).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", env = "FLUXTAG_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,
     /// Ignore fresh cache entries and ask the registries again.
     #[arg(long, conflicts_with_all = ["offline", "tags_from"])]
@@ -94,27 +130,66 @@ impl TagArgs {
 
 /// Output formats of `fluxtag check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// Blocks with the source line and the span underlined.
+pub enum CheckFormat {
+    /// Blocks with the source line and the span underlined, then a summary line.
     Human,
     /// One JSON object with `markers` and `diagnostics` (documented in README.md).
     Json,
+    /// SARIF 2.1.0, for code-scanning services.
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=…::…`), for annotations.
+    Github,
+}
+
+/// Output formats of listing commands (`fluxtag policies`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// An aligned table.
+    Human,
+    /// One JSON object (documented in README.md).
+    Json,
+}
+
+/// How a command ended; the process exit code is its discriminant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// 0: nothing at error level.
+    Success = 0,
+    /// 1: at least one error-level finding, or (with `--diff`) a pending fix.
+    Failure = 1,
+    /// 2: usage, configuration or internal error.
+    Error = 2,
+}
+
+impl ExitStatus {
+    /// `Failure` when `failed`, else `Success`.
+    pub fn failure_if(failed: bool) -> ExitStatus {
+        if failed {
+            ExitStatus::Failure
+        } else {
+            ExitStatus::Success
+        }
+    }
 }
 
 fn main() -> ExitCode {
+    // clap exits with 2 on usage errors and 0 for --help and --version.
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Command::Check(args) => check::run(&args),
+        Command::Check(args) => commands::check::run(&args),
+        Command::Policies(args) => commands::policies::run(&args),
+        Command::Tags(args) => commands::tags::run(&args),
         Command::Lsp(args) => {
             fluxtag_lsp::run_stdio(fluxtag_lsp::Settings::from_flags(args.tags.settings()))
-                .map(|()| 0)
+                .map(|()| ExitStatus::Success)
         }
     };
-    match outcome {
-        Ok(code) => ExitCode::from(code),
+    let status = match outcome {
+        Ok(status) => status,
         Err(error) => {
             eprintln!("fluxtag: error: {error}");
-            ExitCode::from(2)
+            ExitStatus::Error
         }
-    }
+    };
+    ExitCode::from(status as u8)
 }

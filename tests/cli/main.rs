@@ -1,52 +1,21 @@
 //! End-to-end tests of the `fluxtag` binary on fixture trees: the bundled example in every
-//! output format, `--diff`, `--fix` (surgical edits, `fluxtag-differences.md` §1) and the exit
-//! codes documented in README.md.
+//! output format, `--diff`, `--fix` (surgical edits, `fluxtag-differences.md` §1), the exit
+//! codes documented in README.md, `fluxtag policies`, `fluxtag tags --export` and the
+//! pre-commit hooks run by the real `pre-commit`.
+//!
+//! Snapshots are insta's (`tests/cli/snapshots/`); update with `INSTA_UPDATE=always cargo test
+//! --test cli` and review the diff.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+// Test code may panic on what it set up itself.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-fn example() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/homelab")
-}
+mod formats;
+mod policies;
+mod pre_commit;
+mod support;
+mod tags;
 
-/// Copies a directory tree.
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-/// A private copy of the example, so that `--fix` can write.
-fn example_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    copy_tree(&example(), dir.path());
-    dir
-}
-
-fn fluxtag(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fluxtag"))
-        .current_dir(dir)
-        .env_remove("FLUXTAG_OUTPUT_FORMAT")
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn transcript(output: &Output) -> String {
-    format!(
-        "exit: {:?}\n--- stdout\n{}--- stderr\n{}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
+use support::{example_copy, fluxtag, transcript};
 
 #[test]
 fn human_output_on_the_example() {

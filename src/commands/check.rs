@@ -1,0 +1,73 @@
+//! `fluxtag check`: load the repository, get the tags, resolve every marker, report in the
+//! chosen format; with `--diff` print the pending fixes instead; with `--fix` write them (then
+//! read the written files again and report what remains).
+
+use fluxtag_core::diag::Severity;
+use fluxtag_workspace::{walk, write};
+
+use crate::output::{self, Checked, Emitted};
+use crate::{CheckArgs, CheckFormat, ExitStatus};
+
+/// Runs `fluxtag check`.
+pub fn run(args: &CheckArgs) -> Result<ExitStatus, String> {
+    let root = super::find_root(args.root.as_ref())?;
+    let scope = super::scope(&root, &args.paths)?;
+    let super::Loaded {
+        mut workspace,
+        tags,
+    } = super::load(&root, &args.tags.settings())?;
+    let mut checked = Checked {
+        report: workspace.resolve(&tags),
+        workspace,
+        scope,
+    };
+    let mut notes = Vec::new();
+    if args.fix || args.diff {
+        let pending = write::pending_fixes(checked.diagnostics());
+        if args.diff {
+            let diff = output::diff::unified(&checked.workspace.texts, &pending);
+            if output::emit(&diff)? == Emitted::BrokenPipe {
+                return Ok(ExitStatus::Success);
+            }
+            return Ok(ExitStatus::failure_if(!diff.is_empty()));
+        }
+        let outcome =
+            write::write_fixes(&checked.workspace.root, &checked.workspace.texts, &pending);
+        for (path, reason) in &outcome.refused {
+            notes.push(format!("{path}: not fixed: {reason}"));
+        }
+        if !outcome.written.is_empty() {
+            notes.push(format!(
+                "fixed {} file{}",
+                outcome.written.len(),
+                if outcome.written.len() == 1 { "" } else { "s" }
+            ));
+            workspace = checked.workspace;
+            let changes = outcome
+                .written
+                .iter()
+                .map(|path| (path.clone(), walk::read(&root, path).ok()))
+                .collect();
+            workspace.update(changes);
+            checked = Checked {
+                report: workspace.resolve(&tags),
+                workspace,
+                scope: checked.scope,
+            };
+        }
+    }
+    let text = match args.format {
+        CheckFormat::Human => output::human::check(&checked, output::stdout_color()),
+        CheckFormat::Json => output::json::check(&checked),
+        CheckFormat::Sarif => output::sarif::check(&checked),
+        CheckFormat::Github => output::github::check(&checked),
+    };
+    if output::emit(&text)? == Emitted::BrokenPipe {
+        return Ok(ExitStatus::Success);
+    }
+    for note in notes {
+        eprintln!("fluxtag: {note}");
+    }
+    let failed = checked.diagnostics().any(|d| d.severity == Severity::Error);
+    Ok(ExitStatus::failure_if(failed))
+}

@@ -1,0 +1,94 @@
+//! The verbs of `fluxtag`, one per file, and the steps they share: finding the root and the
+//! report scope, and loading the repository with its tags.
+//!
+//! Commands orchestrate through `fluxtag-workspace` and hand what they found to a renderer in
+//! `crate::output`; they never format output themselves and never exit.
+
+pub mod check;
+pub mod policies;
+pub mod tags;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use fluxtag_registry::{Environment, SystemEnvironment};
+use fluxtag_workspace::tags::TagSource;
+use fluxtag_workspace::{TagSettings, TagTable, Workspace, walk};
+
+use crate::output::progress::Progress;
+
+/// The repository root: `--root` (relative to the current directory) or the git top level of
+/// the current directory, canonicalised.
+pub fn find_root(root: Option<&PathBuf>) -> Result<PathBuf, String> {
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let root = match root {
+        Some(root) => cwd.join(root),
+        None => walk::find_root(&cwd),
+    };
+    root.canonicalize()
+        .map_err(|e| format!("{}: {e}", root.display()))
+}
+
+/// The report scope `paths` describe: `/`-separated paths relative to `root`, or `None` (the
+/// whole repository) when no path is given.
+pub fn scope(root: &Path, paths: &[PathBuf]) -> Result<Option<BTreeSet<String>>, String> {
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let mut scope = BTreeSet::new();
+    for path in paths {
+        let absolute = cwd.join(path);
+        let absolute = absolute.canonicalize().unwrap_or(absolute);
+        let relative = walk::relative_path(root, &absolute).ok_or_else(|| {
+            walk::WalkError::OutsideRoot {
+                path: path.clone(),
+                root: root.to_path_buf(),
+            }
+            .to_string()
+        })?;
+        scope.insert(relative);
+    }
+    Ok(Some(scope))
+}
+
+/// A repository read from disk with the tags of its images.
+pub struct Loaded {
+    /// The repository.
+    pub workspace: Workspace,
+    /// The tags of every image it names.
+    pub tags: TagTable,
+}
+
+/// Whether `settings` may contact registries (the only slow source, so the only one that gets a
+/// progress indication).
+pub fn is_online(settings: &TagSettings) -> bool {
+    settings.tags_from.is_none() && !settings.offline
+}
+
+/// A single-threaded async runtime for the registry client.
+pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
+/// Reads the repository under `root`, then the tags of its images from the source `settings`
+/// describe. A progress indication goes to standard error while registries are read, when it is
+/// a terminal.
+pub fn load(root: &Path, settings: &TagSettings) -> Result<Loaded, String> {
+    let env: Arc<dyn Environment> = Arc::new(SystemEnvironment);
+    let source = TagSource::new(settings, Arc::clone(&env)).map_err(|e| e.to_string())?;
+    let runtime = runtime()?;
+    let workspace = Workspace::load(root).map_err(|e| e.to_string())?;
+    let images = fluxtag_core::resolve::images_to_fetch(&workspace.index).len();
+    let progress = (is_online(settings) && images > 0)
+        .then(|| Progress::start(&format!("reading the tags of {images} images")));
+    let tags = runtime.block_on(TagTable::fetch(&workspace, &source, env.as_ref()));
+    drop(progress);
+    Ok(Loaded { workspace, tags })
+}
