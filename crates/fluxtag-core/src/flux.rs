@@ -119,6 +119,16 @@ pub struct ImageRepository {
     pub access_from: bool,
 }
 
+impl ImageRepository {
+    /// The `exclusionList` patterns as written (empty: the default applies).
+    pub fn exclusion_patterns(&self) -> Vec<String> {
+        self.exclusion_list
+            .iter()
+            .map(|p| p.value.clone())
+            .collect()
+    }
+}
+
 /// A label selector (`matchLabels` and `matchExpressions`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LabelSelector {
@@ -246,29 +256,31 @@ pub fn may_contain_objects(bytes: &[u8]) -> bool {
         || crate::text::contains_bytes(bytes, b"Kustomization")
 }
 
+/// The string entries of a mapping node (others are left out); empty for anything else.
+pub fn string_map(node: Option<&Node>) -> BTreeMap<String, String> {
+    node.map(|n| {
+        n.entries()
+            .iter()
+            .filter_map(|e| {
+                Some((
+                    e.key.as_str()?.to_string(),
+                    e.value.as_ref()?.as_str()?.to_string(),
+                ))
+            })
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
 fn metadata(root: &Node) -> Metadata {
     let Some(meta) = root.get("metadata") else {
         return Metadata::default();
     };
-    let strings = |node: Option<&Node>| {
-        node.map(|n| {
-            n.entries()
-                .iter()
-                .filter_map(|e| {
-                    Some((
-                        e.key.as_str()?.to_string(),
-                        e.value.as_ref()?.as_str()?.to_string(),
-                    ))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-    };
     Metadata {
         name: meta.get("name").and_then(Spanned::from_node),
         namespace: meta.get("namespace").and_then(Spanned::from_node),
-        labels: strings(meta.get("labels")),
-        annotations: strings(meta.get("annotations")),
+        labels: string_map(meta.get("labels")),
+        annotations: string_map(meta.get("annotations")),
     }
 }
 
@@ -307,20 +319,7 @@ fn string_list(node: Option<&Node>) -> Vec<String> {
 }
 
 fn label_selector(node: &Node) -> LabelSelector {
-    let match_labels = node
-        .get("matchLabels")
-        .map(|n| {
-            n.entries()
-                .iter()
-                .filter_map(|e| {
-                    Some((
-                        e.key.as_str()?.to_string(),
-                        e.value.as_ref()?.as_str()?.to_string(),
-                    ))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let match_labels = string_map(node.get("matchLabels"));
     let match_expressions = node
         .get("matchExpressions")
         .map(|n| {
@@ -488,20 +487,7 @@ fn present_empty(root: &Node, parent: &[&str], key: &str) -> Option<Spanned<Stri
 }
 
 fn read_flux_kustomization(root: &Node, origin: Origin) -> FluxKustomization {
-    let substitute = root
-        .path(&["spec", "postBuild", "substitute"])
-        .map(|n| {
-            n.entries()
-                .iter()
-                .filter_map(|e| {
-                    Some((
-                        e.key.as_str()?.to_string(),
-                        e.value.as_ref()?.as_str()?.to_string(),
-                    ))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let substitute = string_map(root.path(&["spec", "postBuild", "substitute"]));
     FluxKustomization {
         metadata: metadata(root),
         path: root

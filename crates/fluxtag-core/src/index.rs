@@ -174,6 +174,14 @@ pub struct Index {
     pub kustomize: KustomizeView,
 }
 
+/// An object's effective name and namespace, and the variables of its file.
+struct Identity {
+    vars: BTreeMap<String, String>,
+    namespace: Option<String>,
+    namespace_source: Option<String>,
+    name: String,
+}
+
 /// The result of `${VAR}` substitution.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Substituted {
@@ -280,66 +288,32 @@ impl Index {
             index.files.insert(analysis.path.clone(), analysis);
         }
         for object in policies {
-            let vars = index.variables_for(&object.origin.path);
-            let (namespace, namespace_source) = index.namespace_of(
-                &object.origin.path,
-                object.metadata.namespace.as_ref(),
-                &vars,
-            );
-            let name = object
-                .metadata
-                .name
-                .as_ref()
-                .map(|n| {
-                    substitute(&n.value, &vars)
-                        .known()
-                        .unwrap_or(&n.value)
-                        .to_string()
-                })
-                .unwrap_or_default();
+            let identity = index.identity(&object.origin.path, &object.metadata);
             index.policies.push(PolicyEntry {
                 object,
-                namespace,
-                namespace_source,
-                name,
+                namespace: identity.namespace,
+                namespace_source: identity.namespace_source,
+                name: identity.name,
             });
         }
         for object in repositories {
-            let vars = index.variables_for(&object.origin.path);
-            let (namespace, _) = index.namespace_of(
-                &object.origin.path,
-                object.metadata.namespace.as_ref(),
-                &vars,
-            );
-            let name = object
-                .metadata
-                .name
-                .as_ref()
-                .map(|n| {
-                    substitute(&n.value, &vars)
-                        .known()
-                        .unwrap_or(&n.value)
-                        .to_string()
-                })
-                .unwrap_or_default();
-            let image = object
-                .image
-                .as_ref()
-                .and_then(|i| substitute(&i.value, &vars).known().map(str::to_string));
+            let identity = index.identity(&object.origin.path, &object.metadata);
+            let image = object.image.as_ref().and_then(|i| {
+                substitute(&i.value, &identity.vars)
+                    .known()
+                    .map(str::to_string)
+            });
             index.repositories.push(RepositoryEntry {
                 object,
-                namespace,
-                name,
+                namespace: identity.namespace,
+                name: identity.name,
                 image,
             });
         }
         for object in automations {
-            let vars = index.variables_for(&object.origin.path);
-            let (namespace, _) = index.namespace_of(
-                &object.origin.path,
-                object.metadata.namespace.as_ref(),
-                &vars,
-            );
+            let namespace = index
+                .identity(&object.origin.path, &object.metadata)
+                .namespace;
             let update_dir = object
                 .update_path
                 .as_ref()
@@ -384,6 +358,30 @@ impl Index {
             })
             .collect();
         KustomizeView::new(&files).patch_files()
+    }
+
+    /// The name and namespace of an object defined in `path`, after `${VAR}` substitution and
+    /// namespace inference.
+    fn identity(&self, path: &str, metadata: &flux::Metadata) -> Identity {
+        let vars = self.variables_for(path);
+        let (namespace, namespace_source) =
+            self.namespace_of(path, metadata.namespace.as_ref(), &vars);
+        let name = metadata
+            .name
+            .as_ref()
+            .map(|n| {
+                substitute(&n.value, &vars)
+                    .known()
+                    .unwrap_or(&n.value)
+                    .to_string()
+            })
+            .unwrap_or_default();
+        Identity {
+            vars,
+            namespace,
+            namespace_source,
+            name,
+        }
     }
 
     /// The `${VAR}` values Flux Kustomizations give a file under their `spec.path`. A variable

@@ -547,19 +547,7 @@ fn metadata_str<'a>(root: &'a Node, key: &str) -> Option<&'a str> {
 
 /// `metadata.<key>` (labels or annotations) as a map of strings.
 fn metadata_map(root: &Node, key: &str) -> BTreeMap<String, String> {
-    root.path(&["metadata", key])
-        .map(|n| {
-            n.entries()
-                .iter()
-                .filter_map(|e| {
-                    Some((
-                        e.key.as_str()?.to_string(),
-                        e.value.as_ref()?.as_str()?.to_string(),
-                    ))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+    flux::string_map(root.path(&["metadata", key]))
 }
 
 /// A copy of a patch node with every range rewritten to [`FROM_PATCH`].

@@ -378,13 +378,7 @@ fn evaluate_policy(
             };
         }
     };
-    let patterns: Vec<String> = repository
-        .object
-        .exclusion_list
-        .iter()
-        .map(|p| p.value.clone())
-        .collect();
-    let mut list = match ExclusionList::new(&patterns) {
+    let mut list = match ExclusionList::new(&repository.object.exclusion_patterns()) {
         Ok(exclusion) => exclusion.apply(set.tags.clone()),
         Err(error) => return fail(report, Code::RepositoryInvalid, error.to_string()),
     };

@@ -185,13 +185,8 @@ impl TagTable {
                         // The core applies the repository's own exclusion list; here only the
                         // service's contract is met with an exclusion list that excludes nothing
                         // the core would keep.
-                        let patterns: Vec<String> = repository
-                            .object
-                            .exclusion_list
-                            .iter()
-                            .map(|p| p.value.clone())
-                            .collect();
-                        let exclusion = ExclusionList::new(&patterns).unwrap_or_default();
+                        let exclusion = ExclusionList::new(&repository.object.exclusion_patterns())
+                            .unwrap_or_default();
                         match source
                             .service
                             .tags(&reference, interval(repository), &exclusion)
