@@ -43,14 +43,18 @@ fn neovim_shows_diagnostics_hover_and_applies_the_quick_fix() {
     let mut command = Command::new(&nvim);
     command
         .args(["--headless", "-u", "NONE", "-i", "NONE", "-c"])
-        .arg(format!("luafile {}", manifest.join("tests/lsp/nvim.lua").display()))
+        .arg(format!(
+            "luafile {}",
+            manifest.join("tests/lsp/nvim.lua").display()
+        ))
         .current_dir(&repo.root)
         .env("FLUXTAG_TEST_OUT", &out)
         .env("FLUXTAG_NVIM_DIR", manifest.join("editors/nvim"))
         .env("FLUXTAG_BIN", env!("CARGO_BIN_EXE_fluxtag"))
         .env(
             "FLUXTAG_FILE",
-            repo.root.join("kubernetes/apps/media/sonarr/app/helmrelease.yaml"),
+            repo.root
+                .join("kubernetes/apps/media/sonarr/app/helmrelease.yaml"),
         )
         .env_remove("FLUXTAG_TAGS_FROM")
         .env_remove("FLUXTAG_CACHE_DIR")
@@ -82,5 +86,8 @@ fn neovim_shows_diagnostics_hover_and_applies_the_quick_fix() {
     assert!(status.is_some(), "nvim did not finish in time: {result}");
     assert_eq!(result, "ok", "nvim: {result}");
     let edited = repo.read("kubernetes/apps/media/sonarr/app/helmrelease.yaml");
-    assert!(edited.contains("tag: 4.0.9"), "the fix edits the buffer, not the file");
+    assert!(
+        edited.contains("tag: 4.0.9"),
+        "the fix edits the buffer, not the file"
+    );
 }

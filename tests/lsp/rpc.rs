@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -110,24 +110,17 @@ impl Connection {
 
     /// The next message from the server; its requests are answered (`null`) and returned too.
     fn receive(&mut self, deadline: Instant) -> Option<Value> {
-        loop {
-            let timeout = deadline.checked_duration_since(Instant::now())?;
-            let message = match self.incoming.recv_timeout(timeout) {
-                Ok(message) => message,
-                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => return None,
-            };
-            if let (Some(method), Some(id)) = (message.get("method"), message.get("id")) {
-                let method = method.as_str().unwrap_or_default().to_string();
-                self.server_requests.push(method);
-                let id = id.clone();
-                self.send(&json!({"jsonrpc": "2.0", "id": id, "result": null}));
-                return Some(message);
-            }
-            if message.get("method").is_some() {
-                self.seen.push(message.clone());
-            }
-            return Some(message);
+        let timeout = deadline.checked_duration_since(Instant::now())?;
+        let message = self.incoming.recv_timeout(timeout).ok()?;
+        if let (Some(method), Some(id)) = (message.get("method"), message.get("id")) {
+            let method = method.as_str().unwrap_or_default().to_string();
+            self.server_requests.push(method);
+            let id = id.clone();
+            self.send(&json!({"jsonrpc": "2.0", "id": id, "result": null}));
+        } else if message.get("method").is_some() {
+            self.seen.push(message.clone());
         }
+        Some(message)
     }
 
     /// Waits for a notification `method` whose params satisfy `accept`, and returns them.

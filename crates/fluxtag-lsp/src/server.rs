@@ -165,7 +165,7 @@ impl Inner {
             None
         };
         let load_root = root.clone();
-        let loaded = tokio::task::spawn_blocking(move || Workspace::load(&load_root)).await;
+        let loaded = tokio::task::spawn_blocking(move || crate::loader::load(&load_root)).await;
         let workspace = match loaded {
             Ok(Ok(workspace)) => workspace,
             Ok(Err(error)) => {

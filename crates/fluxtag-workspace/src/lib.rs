@@ -67,6 +67,22 @@ impl Workspace {
         })
     }
 
+    /// A workspace from analyses made elsewhere (the language server analyses files in
+    /// parallel): `texts` holds the bytes of the parsed ones. Indexes them as [`Workspace::load`]
+    /// does, patch files included.
+    pub fn from_analyses(
+        root: &Path,
+        analyses: Vec<FileAnalysis>,
+        texts: BTreeMap<String, Vec<u8>>,
+    ) -> Workspace {
+        let index = build_index(root, analyses, &texts);
+        Workspace {
+            root: root.to_path_buf(),
+            texts,
+            index,
+        }
+    }
+
     /// Replaces the contents of some files (edited in an editor, or rewritten by a fix) and
     /// rebuilds the index. `None` removes a file.
     pub fn update(&mut self, changes: Vec<(String, Option<Vec<u8>>)>) {

@@ -1,0 +1,284 @@
+//! The language server on a generated workspace of 3,000 files holding 1,000 markers (issue 5):
+//! indexing time, hover and code action latency (p50/p99), diagnostics of a 5,000-line file
+//! after an edit, and resident memory. The server runs in-process on a Unix socket pair and is
+//! spoken to over JSON-RPC exactly as an editor would; tags come from a generated snapshot.
+//!
+//! Run with `cargo bench -p fluxtag-lsp --bench lsp` (prints a table; see BENCHMARKS.md).
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::print_stdout,
+    dead_code
+)]
+
+#[path = "../../../tests/lsp/rpc.rs"]
+mod rpc;
+
+use std::fmt::Write as _;
+use std::os::unix::net::UnixStream;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use fluxtag_workspace::TagSettings;
+use serde_json::{Value, json};
+
+const FILES: usize = 3_000;
+const MARKERS: usize = 1_000;
+const BIG_FILE_LINES: usize = 5_000;
+const BIG_FILE_MARKERS: usize = 100;
+const REQUESTS: usize = 1_000;
+const EDITS: usize = 50;
+
+fn main() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().canonicalize().expect("canonical");
+    let big = generate(&root);
+    if std::env::var_os("KEEP").is_some() {
+        let _ = std::fs::remove_dir_all("/tmp/lspbench");
+        std::process::Command::new("cp")
+            .arg("-r")
+            .arg(&root)
+            .arg("/tmp/lspbench")
+            .status()
+            .ok();
+    }
+
+    let (client_side, server_side) = UnixStream::pair().expect("socket pair");
+    let settings = fluxtag_lsp::Settings::new(TagSettings {
+        tags_from: Some(root.join("tags.json")),
+        ..TagSettings::default()
+    });
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async move {
+            server_side.set_nonblocking(true).expect("nonblocking");
+            let stream = tokio::net::UnixStream::from_std(server_side).expect("tokio stream");
+            let (read, write) = stream.into_split();
+            fluxtag_lsp::serve(read, write, settings).await;
+        });
+    });
+    let mut rpc = rpc::Connection::new(client_side.try_clone().expect("clone socket"), client_side);
+    let uri = |path: &str| format!("file://{}", root.join(path).display());
+
+    rpc.request(
+        "initialize",
+        json!({
+            "processId": null,
+            "workspaceFolders": [{"uri": uri(""), "name": "bench"}],
+            "capabilities": {"general": {"positionEncodings": ["utf-16"]}, "window": {"workDoneProgress": true}}
+        }),
+    );
+    let start = Instant::now();
+    rpc.notify("initialized", json!({}));
+    let marked = "apps/app0/deployment.yaml";
+    let marked_text = std::fs::read_to_string(root.join(marked)).expect("read");
+    open(&mut rpc, &uri(marked), &marked_text);
+    rpc.wait_for("$/progress", |p| p["value"]["kind"] == json!("end"));
+    let indexed = start.elapsed();
+    let diagnostics = rpc.diagnostics(&uri(marked), |d| {
+        d.iter().any(|d| d["code"] == json!("stale"))
+    });
+    let with_tags = start.elapsed();
+    let stale = diagnostics
+        .iter()
+        .find(|d| d["code"] == json!("stale"))
+        .cloned()
+        .expect("a stale diagnostic");
+    let rss_indexed = rss_kib();
+
+    let position = stale["range"]["start"].clone();
+    let hover = measure(REQUESTS, || {
+        let result = rpc.request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri(marked)}, "position": position}),
+        );
+        assert!(result.is_object(), "hover answered {result}");
+    });
+    let code_action = measure(REQUESTS, || {
+        let result = rpc.request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri(marked)}, "range": stale["range"], "context": {"diagnostics": [stale]}}),
+        );
+        assert!(result.as_array().is_some_and(|a| !a.is_empty()), "{result}");
+    });
+
+    // The 5,000-line file: open it, then edit one value at a time and wait for its diagnostics.
+    let big_uri = uri(big.0);
+    open(&mut rpc, &big_uri, &big.1);
+    rpc.diagnostics(&big_uri, |d| d.iter().any(|d| d["code"] == json!("stale")));
+    let target_line = big
+        .1
+        .lines()
+        .position(|l| l.contains("$imagepolicy"))
+        .expect("a marker line") as u32;
+    let column = big
+        .1
+        .lines()
+        .nth(target_line as usize)
+        .and_then(|l| l.find(":1.0.").map(|c| c + 5))
+        .expect("a tag") as u32;
+    let mut version = 1;
+    let edit = measure(EDITS, || {
+        version += 1;
+        let digit = (version % 10).to_string();
+        rpc.notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": {"uri": big_uri, "version": version},
+                "contentChanges": [{"range": {"start": {"line": target_line, "character": column}, "end": {"line": target_line, "character": column + 1}}, "text": digit}]
+            }),
+        );
+        rpc.wait_for("textDocument/publishDiagnostics", |p| {
+            p["uri"] == json!(big_uri) && p["version"] == json!(version)
+        });
+    });
+    let rss_end = rss_kib();
+
+    let mut report = String::new();
+    let _ = writeln!(
+        report,
+        "workspace: {FILES} files, {MARKERS} markers, a {BIG_FILE_LINES}-line file with {BIG_FILE_MARKERS} of them"
+    );
+    let _ = writeln!(report, "| measure | result |");
+    let _ = writeln!(report, "|---|---|");
+    let _ = writeln!(
+        report,
+        "| indexing (initialized → $/progress end) | {} |",
+        ms(indexed)
+    );
+    let _ = writeln!(
+        report,
+        "| first stale diagnostics (index + tags + resolve) | {} |",
+        ms(with_tags)
+    );
+    let _ = writeln!(
+        report,
+        "| hover ({REQUESTS} requests) | p50 {} / p99 {} |",
+        ms(hover.0),
+        ms(hover.1)
+    );
+    let _ = writeln!(
+        report,
+        "| code action ({REQUESTS} requests) | p50 {} / p99 {} |",
+        ms(code_action.0),
+        ms(code_action.1)
+    );
+    let _ = writeln!(
+        report,
+        "| diagnostics of the 5,000-line file after an edit ({EDITS} edits) | p50 {} / p99 {} |",
+        ms(edit.0),
+        ms(edit.1)
+    );
+    let _ = writeln!(
+        report,
+        "| resident memory after indexing / at the end (VmRSS) | {} MiB / {} MiB |",
+        rss_indexed / 1024,
+        rss_end / 1024
+    );
+    println!("{report}");
+    rpc.request("shutdown", Value::Null);
+    rpc.notify("exit", Value::Null);
+}
+
+fn open(rpc: &mut rpc::Connection, uri: &str, text: &str) {
+    rpc.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}}),
+    );
+}
+
+/// Runs `f` `n` times; the median and the 99th percentile.
+fn measure(n: usize, mut f: impl FnMut()) -> (Duration, Duration) {
+    let mut times: Vec<Duration> = (0..n)
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    let at = |q: f64| times[((times.len() as f64 * q).ceil() as usize).clamp(1, times.len()) - 1];
+    (at(0.5), at(0.99))
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// This process's resident set size in KiB (server and bench client together).
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Writes the workspace: deployments (some marked), one file of policies and repositories, a
+/// 5,000-line file of ConfigMaps with markers, an automation, a tags snapshot and `.git`.
+/// Returns the big file's path and text.
+fn generate(root: &Path) -> (&'static str, String) {
+    std::fs::create_dir_all(root.join(".git")).expect("mkdir");
+    let write = |path: &str, text: &str| {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    let deployments = FILES - 3; // + policies, automation, big file
+    let spread = MARKERS - BIG_FILE_MARKERS;
+    for i in 0..deployments {
+        let marked = i * spread / deployments != (i + 1) * spread / deployments || i == 0;
+        let app = i % MARKERS;
+        let comment = if marked {
+            format!(" # {{\"$imagepolicy\": \"flux-system:app{app}\"}}")
+        } else {
+            String::new()
+        };
+        write(
+            &format!("apps/app{i}/deployment.yaml"),
+            &format!(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app{i}\n  namespace: apps\nspec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: app{i}\n  template:\n    metadata:\n      labels:\n        app: app{i}\n    spec:\n      containers:\n        - name: app\n          image: ghcr.io/org/app{app}:1.0.{}{comment}\n          ports:\n            - containerPort: 8080\n",
+                i % 20
+            ),
+        );
+    }
+    let mut objects = String::new();
+    let mut tags = serde_json::Map::new();
+    for i in 0..MARKERS {
+        let _ = write!(
+            objects,
+            "---\napiVersion: image.toolkit.fluxcd.io/v1\nkind: ImagePolicy\nmetadata:\n  name: app{i}\n  namespace: flux-system\nspec:\n  imageRepositoryRef:\n    name: app{i}\n  policy:\n    semver:\n      range: '>=1.0.0'\n---\napiVersion: image.toolkit.fluxcd.io/v1\nkind: ImageRepository\nmetadata:\n  name: app{i}\n  namespace: flux-system\nspec:\n  image: ghcr.io/org/app{i}\n  interval: 1h\n"
+        );
+        let list: Vec<String> = (0..30).map(|t| format!("1.0.{t}")).collect();
+        tags.insert(format!("ghcr.io/org/app{i}"), json!(list));
+    }
+    write("flux/policies.yaml", &objects);
+    write(
+        "flux/automation.yaml",
+        "apiVersion: image.toolkit.fluxcd.io/v1beta2\nkind: ImageUpdateAutomation\nmetadata:\n  name: all\n  namespace: flux-system\nspec:\n  update:\n    path: ./\n    strategy: Setters\n",
+    );
+    write("tags.json", &serde_json::to_string(&tags).expect("json"));
+    let mut big = String::new();
+    let per_document = BIG_FILE_LINES / BIG_FILE_MARKERS;
+    for i in 0..BIG_FILE_MARKERS {
+        let _ = write!(
+            big,
+            "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: images{i}\ndata:\n  image: ghcr.io/org/app{i}:1.0.3 # {{\"$imagepolicy\": \"flux-system:app{i}\"}}\n"
+        );
+        for line in 7..per_document {
+            let _ = writeln!(big, "  key{line}: value {line} of document {i}");
+        }
+    }
+    assert_eq!(big.lines().count(), BIG_FILE_LINES);
+    write("big/images.yaml", &big);
+    ("big/images.yaml", big)
+}
