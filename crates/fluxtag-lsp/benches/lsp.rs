@@ -34,16 +34,6 @@ fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path().canonicalize().expect("canonical");
     let big = generate(&root);
-    if std::env::var_os("KEEP").is_some() {
-        let _ = std::fs::remove_dir_all("/tmp/lspbench");
-        std::process::Command::new("cp")
-            .arg("-r")
-            .arg(&root)
-            .arg("/tmp/lspbench")
-            .status()
-            .ok();
-    }
-
     let (client_side, server_side) = UnixStream::pair().expect("socket pair");
     let settings = fluxtag_lsp::Settings::new(TagSettings {
         tags_from: Some(root.join("tags.json")),
