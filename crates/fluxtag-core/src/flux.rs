@@ -96,6 +96,8 @@ pub struct ImagePolicy {
     pub filter_extract: Option<Spanned<String>>,
     /// `spec.digestReflectionPolicy`.
     pub digest_reflection: Option<Spanned<String>>,
+    /// `spec.interval` (digest reflection period).
+    pub interval: Option<Spanned<String>>,
 }
 
 /// An `ImageRepository`.
@@ -435,6 +437,7 @@ fn read_image_object(
                 ),
                 filter_extract: string_at(root, &["spec", "filterTags", "extract"]),
                 digest_reflection: string_at(root, &["spec", "digestReflectionPolicy"]),
+                interval: string_at(root, &["spec", "interval"]),
                 origin,
                 api_version,
                 metadata,

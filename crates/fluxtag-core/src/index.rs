@@ -543,7 +543,10 @@ impl Index {
         for policy in &self.policies {
             let object = &policy.object;
             let first = out.len();
-            if let Err((range, message)) = crate::resolve::compile_policy(object) {
+            let problem = crate::resolve::compile_policy(object)
+                .err()
+                .or_else(|| crate::resolve::digest_reflection_problem(object));
+            if let Some((range, message)) = problem {
                 out.push(
                     Diagnostic::new(
                         Code::PolicyInvalid,

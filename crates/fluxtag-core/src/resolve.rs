@@ -216,12 +216,29 @@ pub fn repository_problem(repository: &RepositoryEntry) -> Option<(Range<usize>,
     {
         return Some((image.range.clone(), error.to_string()));
     }
-    let patterns: Vec<String> = object
-        .exclusion_list
-        .iter()
-        .map(|p| p.value.clone())
-        .collect();
-    if let Err(error) = ExclusionList::new(&patterns) {
+    match &object.interval {
+        None => return Some((name_range, "spec.interval is required".to_string())),
+        Some(interval) if !is_flux_duration(&interval.value) => {
+            return Some((
+                interval.range.clone(),
+                format!(
+                    "spec.interval {:?} is not a duration such as `5m` or `1h30m`",
+                    interval.value
+                ),
+            ));
+        }
+        Some(_) => {}
+    }
+    if object.exclusion_list.len() > 25 {
+        return Some((
+            object.exclusion_list[25].range.clone(),
+            format!(
+                "spec.exclusionList has {} patterns; the API allows 25",
+                object.exclusion_list.len()
+            ),
+        ));
+    }
+    if let Err(error) = ExclusionList::new(&object.exclusion_patterns()) {
         let range = object
             .exclusion_list
             .first()
@@ -229,6 +246,68 @@ pub fn repository_problem(repository: &RepositoryEntry) -> Option<(Range<usize>,
         return Some((range, error.to_string()));
     }
     None
+}
+
+/// Whether `text` matches the API's duration pattern `^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$`.
+pub fn is_flux_duration(text: &str) -> bool {
+    let mut rest = text;
+    if rest.is_empty() {
+        return false;
+    }
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return false;
+        }
+        rest = &rest[digits..];
+        if let Some(fraction) = rest.strip_prefix('.') {
+            let digits = fraction.bytes().take_while(u8::is_ascii_digit).count();
+            if digits == 0 {
+                return false;
+            }
+            rest = &fraction[digits..];
+        }
+        rest = if let Some(r) = rest.strip_prefix("ms") {
+            r
+        } else if let Some(r) = rest.strip_prefix(['s', 'm', 'h']) {
+            r
+        } else {
+            return false;
+        };
+    }
+    true
+}
+
+/// What the API rejects about a policy's digest reflection (spec §2.1: `interval` is allowed
+/// only with `digestReflectionPolicy: Always`, and required then).
+pub fn digest_reflection_problem(object: &ImagePolicy) -> Option<(Range<usize>, String)> {
+    let reflection = object.digest_reflection.as_ref();
+    let policy = reflection.map_or("Never", |d| d.value.as_str());
+    if !matches!(policy, "Always" | "IfNotPresent" | "Never") {
+        let range = reflection.map_or_else(|| name_range(object), |d| d.range.clone());
+        return Some((
+            range,
+            format!("digestReflectionPolicy {policy:?} is not one of Always, IfNotPresent, Never"),
+        ));
+    }
+    match (&object.interval, policy) {
+        (None, "Always") => Some((
+            reflection.map_or_else(|| name_range(object), |d| d.range.clone()),
+            "digestReflectionPolicy Always requires spec.interval".to_string(),
+        )),
+        (Some(interval), "Always") if !is_flux_duration(&interval.value) => Some((
+            interval.range.clone(),
+            format!(
+                "spec.interval {:?} is not a duration such as `10m`",
+                interval.value
+            ),
+        )),
+        (Some(interval), "IfNotPresent" | "Never") => Some((
+            interval.range.clone(),
+            "spec.interval is only allowed with digestReflectionPolicy Always".to_string(),
+        )),
+        _ => None,
+    }
 }
 
 /// The images whose tags resolution needs: `(canonical name, repository)`, one per repository
@@ -338,6 +417,9 @@ fn evaluate_policy(
         Err((_, message)) => return fail(report, Code::PolicyInvalid, message),
     };
     report.rule = Some(policy.describe());
+    if let Some((_, message)) = digest_reflection_problem(object) {
+        return fail(report, Code::PolicyInvalid, message);
+    }
     let Some(repository) = repository else {
         return fail(
             report,

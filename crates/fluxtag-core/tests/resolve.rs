@@ -236,6 +236,14 @@ fn invalid_policies() {
             "'[='",
         ),
         ("  policy: {}\n", "{}"),
+        (
+            "  digestReflectionPolicy: Always\n  policy:\n    semver:\n      range: '*'\n",
+            "Always",
+        ),
+        (
+            "  interval: 5m\n  policy:\n    semver:\n      range: '*'\n",
+            "5m",
+        ),
     ] {
         let fixture =
             policy(spec) + "# -- d.yaml\nimage: a:1 # {\"$imagepolicy\": \"flux-system:app\"}\n";
