@@ -512,6 +512,15 @@ impl Index {
                 ));
                 continue;
             }
+            if let Some(strategy) = &automation.object.strategy
+                && strategy.value != "Setters"
+            {
+                reasons.push(format!(
+                    "ImageUpdateAutomation {name} has update strategy {:?}; Flux supports only Setters and stalls on it",
+                    strategy.value
+                ));
+                continue;
+            }
             if let Some(selector) = &automation.object.policy_selector
                 && !selector.matches(&policy.object.metadata.labels)
             {

@@ -334,6 +334,15 @@ spec:
         TAGS,
     );
     assert!(out.contains("policySelector"), "{out}");
+    let out = check(
+        &format!(
+            "{base}{}{marker}",
+            automation("flux-system", "")
+                .replace("path: ./apps", "path: ./apps\n    strategy: Patches")
+        ),
+        TAGS,
+    );
+    assert!(out.contains("supports only Setters"), "{out}");
 }
 
 /// Differences §5: namespaces from kustomize, `${VAR}` from Flux Kustomizations, patches that
