@@ -15,6 +15,7 @@ use fluxtag_core::resolve::TagLookup;
 use fluxtag_registry::Environment;
 use fluxtag_workspace::tags::TagSource;
 use fluxtag_workspace::{TagTable, Workspace};
+use futures_util::FutureExt as _;
 use tower_lsp_server::Client;
 use tower_lsp_server::jsonrpc;
 use tower_lsp_server::ls_types::{MessageType, NumberOrString, Uri};
@@ -133,14 +134,14 @@ impl Inner {
     }
 
     async fn index(self: Arc<Self>, folder: usize) {
-        let Some((root, progress_supported)) = self
+        let Some((root, scan, progress_supported)) = self
             .write(|s| {
                 let f = s.folders.get_mut(folder)?;
                 if f.indexing || f.indexed {
                     return None;
                 }
                 f.indexing = true;
-                Some((f.root.clone(), s.client.work_done_progress))
+                Some((f.root.clone(), f.scan, s.client.work_done_progress))
             })
             .flatten()
         else {
@@ -165,7 +166,14 @@ impl Inner {
             None
         };
         let load_root = root.clone();
-        let loaded = tokio::task::spawn_blocking(move || crate::loader::load(&load_root)).await;
+        let loaded = tokio::task::spawn_blocking(move || {
+            if scan {
+                crate::loader::load(&load_root)
+            } else {
+                Ok(crate::state::Folder::new(load_root).workspace)
+            }
+        })
+        .await;
         let workspace = match loaded {
             Ok(Ok(workspace)) => workspace,
             Ok(Err(error)) => {
@@ -250,7 +258,20 @@ impl Inner {
             let Some((workspace, images, settings)) = job else {
                 return;
             };
-            let table = self.tag_table(&workspace, &images, &settings).await;
+            let fetched = AssertUnwindSafe(self.tag_table(&workspace, &images, &settings))
+                .catch_unwind()
+                .await;
+            let table = fetched.unwrap_or_else(|_| {
+                TagTable::from_entries(
+                    images
+                        .iter()
+                        .map(|i| {
+                            let message = "fetching tags failed inside fluxtag".to_string();
+                            (i.clone(), TagLookup::Failed(message))
+                        })
+                        .collect(),
+                )
+            });
             let outcome = self.write(|s| {
                 let refresh = s.client.inlay_hint_refresh;
                 let f = s.folders.get_mut(folder)?;

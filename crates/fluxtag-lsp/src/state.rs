@@ -83,6 +83,10 @@ pub struct Folder {
     pub indexed: bool,
     /// Whether indexing has started.
     pub indexing: bool,
+    /// Whether indexing reads the folder from disk (false for the directory of a file opened
+    /// outside any workspace folder and any git checkout: only open documents count there, so
+    /// a stray file in a home directory does not make the server read the whole home).
+    pub scan: bool,
     /// The tags resolution uses.
     pub tags: TagTable,
     /// Whether `tags` came from a fetch (before that, registry errors are not shown).
@@ -109,6 +113,7 @@ impl Folder {
             root,
             indexed: false,
             indexing: false,
+            scan: true,
             tags: TagTable::default(),
             tags_ready: false,
             fetching: false,
@@ -349,7 +354,9 @@ impl State {
         }
         let dir = file.parent().unwrap_or(file);
         let root = walk::find_root(dir);
-        self.folders.push(Folder::new(root));
+        let mut folder = Folder::new(root);
+        folder.scan = folder.root.join(".git").exists();
+        self.folders.push(folder);
         (self.folders.len() - 1, true)
     }
 
