@@ -23,17 +23,55 @@ use std::time::{Duration, Instant};
 use fluxtag_workspace::TagSettings;
 use serde_json::{Value, json};
 
-const FILES: usize = 3_000;
-const MARKERS: usize = 1_000;
-const BIG_FILE_LINES: usize = 5_000;
-const BIG_FILE_MARKERS: usize = 100;
-const REQUESTS: usize = 1_000;
-const EDITS: usize = 50;
+/// The sizes of one run.
+#[derive(Clone, Copy)]
+struct Size {
+    files: usize,
+    markers: usize,
+    big_file_lines: usize,
+    big_file_markers: usize,
+    requests: usize,
+    edits: usize,
+}
+
+/// Issue 5's workspace (`cargo bench`).
+const FULL: Size = Size {
+    files: 3_000,
+    markers: 1_000,
+    big_file_lines: 5_000,
+    big_file_markers: 100,
+    requests: 1_000,
+    edits: 50,
+};
+
+/// A small run that only checks the benchmark works (`cargo test --benches`, as scripts/test).
+const SMOKE: Size = Size {
+    files: 300,
+    markers: 100,
+    big_file_lines: 500,
+    big_file_markers: 10,
+    requests: 20,
+    edits: 3,
+};
 
 fn main() {
+    // `cargo bench` passes `--bench`; `cargo test` runs this binary without it.
+    let size = if std::env::args().any(|a| a == "--bench") {
+        FULL
+    } else {
+        SMOKE
+    };
+    let Size {
+        files,
+        markers,
+        big_file_lines,
+        big_file_markers,
+        requests,
+        edits,
+    } = size;
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path().canonicalize().expect("canonical");
-    let big = generate(&root);
+    let big = generate(&root, size);
     let (client_side, server_side) = UnixStream::pair().expect("socket pair");
     let settings = fluxtag_lsp::Settings::new(TagSettings {
         tags_from: Some(root.join("tags.json")),
@@ -82,14 +120,14 @@ fn main() {
     let rss_indexed = rss_kib();
 
     let position = stale["range"]["start"].clone();
-    let hover = measure(REQUESTS, || {
+    let hover = measure(requests, || {
         let result = rpc.request(
             "textDocument/hover",
             json!({"textDocument": {"uri": uri(marked)}, "position": position}),
         );
         assert!(result.is_object(), "hover answered {result}");
     });
-    let code_action = measure(REQUESTS, || {
+    let code_action = measure(requests, || {
         let result = rpc.request(
             "textDocument/codeAction",
             json!({"textDocument": {"uri": uri(marked)}, "range": stale["range"], "context": {"diagnostics": [stale]}}),
@@ -113,7 +151,7 @@ fn main() {
         .and_then(|l| l.find(":1.0.").map(|c| c + 5))
         .expect("a tag") as u32;
     let mut version = 1;
-    let edit = measure(EDITS, || {
+    let edit = measure(edits, || {
         version += 1;
         let digit = (version % 10).to_string();
         rpc.notify(
@@ -134,7 +172,7 @@ fn main() {
     let mut report = String::new();
     let _ = writeln!(
         report,
-        "workspace: {FILES} files, {MARKERS} markers, a {BIG_FILE_LINES}-line file with {BIG_FILE_MARKERS} of them"
+        "workspace: {files} files, {markers} markers, a {big_file_lines}-line file with {big_file_markers} of them"
     );
     let _ = writeln!(report, "| measure | result |");
     let _ = writeln!(report, "|---|---|");
@@ -150,19 +188,19 @@ fn main() {
     );
     let _ = writeln!(
         report,
-        "| hover ({REQUESTS} requests) | p50 {} / p99 {} |",
+        "| hover ({requests} requests) | p50 {} / p99 {} |",
         ms(hover.0),
         ms(hover.1)
     );
     let _ = writeln!(
         report,
-        "| code action ({REQUESTS} requests) | p50 {} / p99 {} |",
+        "| code action ({requests} requests) | p50 {} / p99 {} |",
         ms(code_action.0),
         ms(code_action.1)
     );
     let _ = writeln!(
         report,
-        "| diagnostics of the 5,000-line file after an edit ({EDITS} edits) | p50 {} / p99 {} |",
+        "| diagnostics of the {big_file_lines}-line file after an edit ({edits} edits) | p50 {} / p99 {} |",
         ms(edit.0),
         ms(edit.1)
     );
@@ -218,18 +256,25 @@ fn rss_kib() -> u64 {
 /// Writes the workspace: deployments (some marked), one file of policies and repositories, a
 /// 5,000-line file of ConfigMaps with markers, an automation, a tags snapshot and `.git`.
 /// Returns the big file's path and text.
-fn generate(root: &Path) -> (&'static str, String) {
+fn generate(root: &Path, size: Size) -> (&'static str, String) {
+    let Size {
+        files,
+        markers,
+        big_file_lines,
+        big_file_markers,
+        ..
+    } = size;
     std::fs::create_dir_all(root.join(".git")).expect("mkdir");
     let write = |path: &str, text: &str| {
         let path = root.join(path);
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
         std::fs::write(path, text).expect("write");
     };
-    let deployments = FILES - 3; // + policies, automation, big file
-    let spread = MARKERS - BIG_FILE_MARKERS;
+    let deployments = files - 3; // + policies, automation, big file
+    let spread = markers - big_file_markers;
     for i in 0..deployments {
         let marked = i * spread / deployments != (i + 1) * spread / deployments || i == 0;
-        let app = i % MARKERS;
+        let app = i % markers;
         let comment = if marked {
             format!(" # {{\"$imagepolicy\": \"flux-system:app{app}\"}}")
         } else {
@@ -245,7 +290,7 @@ fn generate(root: &Path) -> (&'static str, String) {
     }
     let mut objects = String::new();
     let mut tags = serde_json::Map::new();
-    for i in 0..MARKERS {
+    for i in 0..markers {
         let _ = write!(
             objects,
             "---\napiVersion: image.toolkit.fluxcd.io/v1\nkind: ImagePolicy\nmetadata:\n  name: app{i}\n  namespace: flux-system\nspec:\n  imageRepositoryRef:\n    name: app{i}\n  policy:\n    semver:\n      range: '>=1.0.0'\n---\napiVersion: image.toolkit.fluxcd.io/v1\nkind: ImageRepository\nmetadata:\n  name: app{i}\n  namespace: flux-system\nspec:\n  image: ghcr.io/org/app{i}\n  interval: 1h\n"
@@ -260,8 +305,8 @@ fn generate(root: &Path) -> (&'static str, String) {
     );
     write("tags.json", &serde_json::to_string(&tags).expect("json"));
     let mut big = String::new();
-    let per_document = BIG_FILE_LINES / BIG_FILE_MARKERS;
-    for i in 0..BIG_FILE_MARKERS {
+    let per_document = big_file_lines / big_file_markers;
+    for i in 0..big_file_markers {
         let _ = write!(
             big,
             "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: images{i}\ndata:\n  image: ghcr.io/org/app{i}:1.0.3 # {{\"$imagepolicy\": \"flux-system:app{i}\"}}\n"
@@ -270,7 +315,7 @@ fn generate(root: &Path) -> (&'static str, String) {
             let _ = writeln!(big, "  key{line}: value {line} of document {i}");
         }
     }
-    assert_eq!(big.lines().count(), BIG_FILE_LINES);
+    assert_eq!(big.lines().count(), big_file_lines);
     write("big/images.yaml", &big);
     ("big/images.yaml", big)
 }

@@ -5,6 +5,7 @@
 
 use std::fmt::Write as _;
 
+use fluxtag_core::diag::Code;
 use fluxtag_core::index::display_name;
 use fluxtag_core::resolve::{MarkerReport, MarkerStatus, PolicyReport};
 use tower_lsp_server::ls_types::{Hover, HoverContents, HoverParams, MarkupContent, MarkupKind};
@@ -61,10 +62,10 @@ pub fn hover(state: &State, params: &HoverParams) -> Option<Hover> {
                     let _ = writeln!(out, "\ndigest: `{digest}`");
                 }
             }
-            (None, Some((code, message))) => {
+            (None, Some((code, message))) if folder.tags_ready || *code != Code::RegistryError => {
                 let _ = writeln!(out, "no latest tag ({code}): {message}");
             }
-            (None, None) => {
+            (None, _) => {
                 let _ = writeln!(out, "latest: not known yet (tags are being fetched)");
             }
         }
@@ -136,15 +137,17 @@ fn marker_hover(
                 direction.as_str()
             );
         }
+        _ if !folder.tags_ready
+            && matches!(policy.error, None | Some((Code::RegistryError, _))) =>
+        {
+            let _ = writeln!(
+                out,
+                "- Flux would write: unknown yet (tags are being fetched)"
+            );
+        }
         _ => match &policy.error {
             Some((code, message)) => {
                 let _ = writeln!(out, "- Flux would write: unknown ({code}: {message})");
-            }
-            None if !folder.tags_ready => {
-                let _ = writeln!(
-                    out,
-                    "- Flux would write: unknown yet (tags are being fetched)"
-                );
             }
             None => {
                 let _ = writeln!(out, "- Flux would write: unknown");
