@@ -338,7 +338,8 @@ fn completion_definition_references_and_did_you_mean() {
 
     // Marker → ImagePolicy.
     let helmrelease = server.open(&repo, HELMRELEASE);
-    server.rpc.diagnostics(&helmrelease, |_| true);
+    // Stale diagnostics: the tags have arrived (the policy hover below needs them).
+    server.rpc.diagnostics(&helmrelease, |d| has(d, "stale"));
     let (line, column) = locate(&repo.read(HELMRELEASE), "flux-system:sonarr:tag");
     let definition = server.rpc.request(
         "textDocument/definition",

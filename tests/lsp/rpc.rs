@@ -159,10 +159,19 @@ impl Connection {
     }
 
     /// Waits for the diagnostics of `uri` that satisfy `accept`.
+    ///
+    /// Publications for `uri` already queued that do not satisfy `accept` are dropped: they are
+    /// older than the one awaited, so a later wait cannot mistake them for fresh ones.
     pub fn diagnostics(&mut self, uri: &str, accept: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-        let params = self.wait_for("textDocument/publishDiagnostics", |p| {
+        let matches = |p: &Value| {
             p["uri"] == json!(uri) && p["diagnostics"].as_array().is_some_and(|d| accept(d))
+        };
+        self.queue.retain(|m| {
+            m["method"] != json!("textDocument/publishDiagnostics")
+                || m["params"]["uri"] != json!(uri)
+                || matches(&m["params"])
         });
+        let params = self.wait_for("textDocument/publishDiagnostics", matches);
         params["diagnostics"]
             .as_array()
             .cloned()
