@@ -43,7 +43,7 @@ generate() {
       "$name" "$name" >>"$policies"
     local list=""
     for ((j = 0; j < 30; j++)); do
-      list+="\"$((1 + j / 10)).$((j % 10)).$((j % 3))\", "
+      list+="\"$((1 + j / 10)).$((j % 10)).0\", "
     done
     list+="\"3.0.0-rc.1\", \"latest\""
     printf '  "ghcr.io/bench/%s": [%s]%s\n' "$name" "$list" "$([ "$i" -lt $((images - 1)) ] && echo ,)" >>"$tags"
@@ -152,9 +152,14 @@ YAML
   git -C "$tree" -c user.name=bench -c user.email=bench@example.invalid -c commit.gpgsign=false commit -q -m tree
 }
 
-generate
+# The tree is generated again only when this script changed.
+stamp=$(sha256sum "$0" | cut -d' ' -f1)
+if [ "$(cat "$tree/.git/bench-stamp" 2>/dev/null)" != "$stamp" ]; then
+  generate
+  echo "$stamp" >"$tree/.git/bench-stamp"
+fi
 count=$(find "$tree" -name '*.yaml' | wc -l)
-echo "tree: $tree: $count YAML files, $(git -C "$tree" grep -c '"$imagepolicy"' | awk -F: '{s+=$2} END {print s}') marker lines, $(du -sh --exclude=.git "$tree" | cut -f1)"
+echo "tree: $tree: $count YAML files, $(git -C "$tree" grep -c '"$imagepolicy"' | awk -F: '{s+=$2} END {print s}') marker lines, $(du -sh --apparent-size --exclude=.git "$tree" | cut -f1)"
 
 if [ -n "${FLUXTAG:-}" ]; then
   fluxtag=$(realpath "$FLUXTAG")

@@ -84,7 +84,7 @@ fn registry_repository(dir: &Path, registry: &str) {
         format!(
             "apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImageRepository\nmetadata:\n  name: app\n  namespace: ns\nspec:\n  image: {registry}/acme/app\n  interval: 1h\n---\n\
              apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImageRepository\nmetadata:\n  name: gone\n  namespace: ns\nspec:\n  image: {registry}/acme/gone\n  interval: 1h\n---\n\
-             apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImagePolicy\nmetadata:\n  name: app\n  namespace: ns\nspec:\n  imageRepositoryRef:\n    name: app\n  digestReflectionPolicy: Always\n  policy:\n    semver:\n      range: '>=1.0.0'\n"
+             apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImagePolicy\nmetadata:\n  name: app\n  namespace: ns\nspec:\n  imageRepositoryRef:\n    name: app\n  digestReflectionPolicy: Always\n  interval: 5m\n  policy:\n    semver:\n      range: '>=1.0.0'\n"
         ),
     )
     .unwrap();

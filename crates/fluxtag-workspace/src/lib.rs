@@ -14,6 +14,7 @@ pub mod write;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use fluxtag_core::index::{FileAnalysis, Index, analyze_file};
 use fluxtag_core::resolve::{Report, resolve};
@@ -46,14 +47,17 @@ pub struct Workspace {
 
 impl Workspace {
     /// Reads every YAML file under `root` that git does not ignore, then indexes them.
+    ///
+    /// Files are read and analysed on every available core (parsing is most of a run); the
+    /// result does not depend on how: analyses are put back in path order, and the first
+    /// unreadable file in path order is the error.
     pub fn load(root: &Path) -> Result<Workspace, WorkspaceError> {
         let files = walk::yaml_files(root)?;
-        let mut parser = Parser::new();
         let mut analyses = Vec::with_capacity(files.len());
         let mut texts = BTreeMap::new();
-        for relative in files {
-            let text = walk::read(root, &relative)?;
-            let analysis = analyze_file(&mut parser, &relative, &text);
+        let results = read_and_analyze(root, &files);
+        for (relative, read) in files.into_iter().zip(results) {
+            let (text, analysis) = read?;
             if analysis.parsed {
                 texts.insert(relative, text);
             }
@@ -116,6 +120,74 @@ impl Workspace {
     }
 }
 
+/// Below this many files, one thread does all the work (spawning costs more than it saves).
+const FILES_PER_THREAD: usize = 32;
+
+/// One file read and analysed: its bytes and analysis, or why it could not be read.
+type FileResult = Result<(Vec<u8>, FileAnalysis), walk::WalkError>;
+
+/// Reads and analyses `files` (relative to `root`), in parallel on up to
+/// `available_parallelism` threads that take the next file from a shared counter, each with
+/// its own parser. Returns one result per file, in the order of `files`.
+fn read_and_analyze(root: &Path, files: &[String]) -> Vec<FileResult> {
+    let one = |parser: &mut Parser, relative: &str| {
+        walk::read(root, relative).map(|text| {
+            let analysis = analyze_file(parser, relative, &text);
+            (text, analysis)
+        })
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(files.len() / FILES_PER_THREAD)
+        .max(1);
+    if threads == 1 {
+        let mut parser = Parser::new();
+        return files.iter().map(|f| one(&mut parser, f)).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut parser = Parser::new();
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(relative) = files.get(i) else {
+                return done;
+            };
+            done.push((i, one(&mut parser, relative)));
+        }
+    };
+    let mut slots: Vec<Option<FileResult>> =
+        std::iter::repeat_with(|| None).take(files.len()).collect();
+    std::thread::scope(|scope| {
+        // This thread works too, beside `threads - 1` helpers.
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut batches = vec![work()];
+        for helper in helpers {
+            match helper.join() {
+                Ok(batch) => batches.push(batch),
+                // The core does not panic on input; should it, fail as one thread would.
+                Err(payload) => std::panic::resume_unwind(payload),
+            }
+        }
+        for (i, result) in batches.into_iter().flatten() {
+            slots[i] = Some(result);
+        }
+    });
+    slots
+        .into_iter()
+        .zip(files)
+        .map(|(slot, relative)| {
+            // Every index below `files.len()` was taken exactly once.
+            slot.unwrap_or_else(|| {
+                Err(walk::WalkError::Read {
+                    path: root.join(relative),
+                    source: std::io::Error::other("not analysed"),
+                })
+            })
+        })
+        .collect()
+}
+
 /// Indexes analyses, reading the kustomize patch files they name (from `texts` when the file
 /// was parsed already, else from disk; a missing patch file is kustomize's error, not ours).
 fn build_index(
@@ -140,4 +212,57 @@ fn build_index(
         patch_roots.insert(relative, roots);
     }
     Index::build(analyses, &patch_roots)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Loading on several threads gives what one thread gives, in path order.
+    #[test]
+    fn parallel_load_is_deterministic() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("policy.yaml"),
+            "apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImagePolicy\nmetadata:\n  name: app\n  namespace: ns\nspec:\n  imageRepositoryRef:\n    name: app\n  policy:\n    semver:\n      range: '>=1.0.0'\n",
+        )
+        .unwrap();
+        let mut expected = vec!["policy.yaml".to_string()];
+        for i in 0..(FILES_PER_THREAD * 4) {
+            let name = format!("d{:03}/app.yaml", i % 7 * 100 + i);
+            std::fs::create_dir_all(dir.path().join(&name).parent().unwrap()).unwrap();
+            let text = match i % 3 {
+                0 => "image: ghcr.io/org/app:1.0.0 # {\"$imagepolicy\": \"ns:app\"}\n".to_string(),
+                1 => {
+                    format!("image: ghcr.io/org/app:1.0.0 # {{\"$imagepolicy\": \"ns:app{i}\"}}\n")
+                }
+                _ => "kind: ConfigMap\n".to_string(),
+            };
+            std::fs::write(dir.path().join(&name), text).unwrap();
+            expected.push(name);
+        }
+        expected.sort();
+        let tags = TagTable::default();
+        let first = Workspace::load(dir.path()).unwrap();
+        let files: Vec<&String> = first.index.files.keys().collect();
+        assert_eq!(files, expected.iter().collect::<Vec<_>>());
+        let sequential = read_and_analyze_sequentially(dir.path(), &expected);
+        assert_eq!(first.texts.len(), sequential);
+        let second = Workspace::load(dir.path()).unwrap();
+        let (a, b) = (first.resolve(&tags), second.resolve(&tags));
+        assert_eq!(a.diagnostics, b.diagnostics);
+        assert!(!a.diagnostics.is_empty());
+    }
+
+    /// How many of `files` one parser parses.
+    fn read_and_analyze_sequentially(root: &Path, files: &[String]) -> usize {
+        let mut parser = Parser::new();
+        files
+            .iter()
+            .filter(|f| {
+                let text = walk::read(root, f).unwrap();
+                analyze_file(&mut parser, f, &text).parsed
+            })
+            .count()
+    }
 }
