@@ -69,6 +69,12 @@ pub fn is_online(settings: &TagSettings) -> bool {
     settings.tags_from.is_none() && !settings.offline
 }
 
+/// The progress message while the tags of `images` images are read.
+pub fn reading_tags(images: usize) -> String {
+    let plural = if images == 1 { "" } else { "s" };
+    format!("reading the tags of {images} image{plural}")
+}
+
 /// A single-threaded async runtime for the registry client.
 pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_current_thread()
@@ -86,8 +92,8 @@ pub fn load(root: &Path, settings: &TagSettings) -> Result<Loaded, String> {
     let runtime = runtime()?;
     let workspace = Workspace::load(root).map_err(|e| e.to_string())?;
     let images = fluxtag_core::resolve::images_to_fetch(&workspace.index).len();
-    let progress = (is_online(settings) && images > 0)
-        .then(|| Progress::start(&format!("reading the tags of {images} images")));
+    let progress =
+        (is_online(settings) && images > 0).then(|| Progress::start(&reading_tags(images)));
     let tags = runtime.block_on(TagTable::fetch(&workspace, &source, env.as_ref()));
     drop(progress);
     Ok(Loaded { workspace, tags })

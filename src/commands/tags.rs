@@ -144,7 +144,7 @@ pub fn run(args: &TagsArgs) -> Result<ExitStatus, String> {
     let (images, skipped) = images(&workspace);
     let runtime = super::runtime()?;
     let progress = (super::is_online(&settings) && !images.is_empty())
-        .then(|| Progress::start(&format!("reading the tags of {} images", images.len())));
+        .then(|| Progress::start(&super::reading_tags(images.len())));
     let items: Vec<ExportItem> = images.iter().map(|i| i.item.clone()).collect();
     let (mut snapshot, mut failures) = runtime.block_on(service.export(&items));
     let mut digest_failures = Vec::new();
