@@ -176,6 +176,67 @@ mod tests {
         assert_eq!(text.offset(pos(9, 0), Encoding::Utf16), bytes.len());
     }
 
+    /// Random edits through protocol positions agree with the same edits on a plain string,
+    /// in both encodings, on text with multi-byte and astral characters and all line breaks.
+    #[test]
+    fn random_edits_match_a_string_model() {
+        let pieces = ["a", "é", "𝄞", "日本", " ", "\n", "\r\n", "# {}", "x: 1"];
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |bound: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % bound as u64) as usize
+        };
+        for encoding in [Encoding::Utf8, Encoding::Utf16] {
+            let mut model = String::from("k: v\n");
+            let mut rope = Rope::from_str(&model);
+            for _ in 0..500 {
+                // Two char boundaries of the model, as protocol positions.
+                let boundaries: Vec<usize> = model
+                    .char_indices()
+                    .map(|(i, _)| i)
+                    .chain([model.len()])
+                    .filter(|&i| !(model[..i].ends_with('\r') && model[i..].starts_with('\n')))
+                    .collect();
+                let a = boundaries[next(boundaries.len())];
+                let b = boundaries[next(boundaries.len())];
+                let (start, end) = (a.min(b), a.max(b));
+                let to_position = |offset: usize| {
+                    let before = &model[..offset];
+                    let line_start = before.rfind(['\n']).map_or(0, |i| i + 1);
+                    let line = before.matches('\n').count() as u32;
+                    let column = &before[line_start..];
+                    let character = match encoding {
+                        Encoding::Utf8 => column.len(),
+                        Encoding::Utf16 => column.encode_utf16().count(),
+                    };
+                    Position::new(line, character as u32)
+                };
+                let insert: String = (0..next(3)).map(|_| pieces[next(pieces.len())]).collect();
+                let range = Range::new(to_position(start), to_position(end));
+                apply_change(&mut rope, Some(range), &insert, encoding);
+                model.replace_range(start..end, &insert);
+                assert_eq!(rope.to_string(), model, "{encoding:?}");
+                // And back: every boundary converts to a position and to the same offset.
+                let lines = LineIndex::new(model.as_bytes());
+                let text = Text {
+                    bytes: model.as_bytes(),
+                    lines: &lines,
+                };
+                for (offset, _) in model.char_indices() {
+                    if model[..offset].ends_with('\r') && model[offset..].starts_with('\n') {
+                        continue; // inside a line break: no position names it
+                    }
+                    assert_eq!(
+                        text.offset(text.position(offset, encoding), encoding),
+                        offset
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn incremental_changes_on_lines_with_non_ascii_text() {
         for (encoding, start, end) in [(Encoding::Utf16, 7, 8), (Encoding::Utf8, 10, 11)] {

@@ -246,5 +246,7 @@ pub fn run_stdio(settings: Settings) -> std::result::Result<(), String> {
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     runtime.block_on(serve(tokio::io::stdin(), tokio::io::stdout(), settings));
+    // The client is gone: do not wait for a background read of a large folder to finish.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     Ok(())
 }
