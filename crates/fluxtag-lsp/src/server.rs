@@ -27,6 +27,9 @@ use crate::state::State;
 /// is asked again.
 const TAG_MEMORY_TTL: Duration = Duration::from_secs(300);
 
+/// How long indexing waits for the client to accept a progress token.
+const PROGRESS_CREATE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// What every handler and background task shares.
 pub struct Inner {
     /// The connection to the client.
@@ -148,13 +151,12 @@ impl Inner {
             return;
         };
         let token = NumberOrString::String(format!("fluxtag/index/{folder}"));
-        let progress = if progress_supported
-            && self
-                .client
-                .create_work_done_progress(token.clone())
-                .await
-                .is_ok()
-        {
+        // A client that never answers must not hold indexing up.
+        let created = tokio::time::timeout(
+            PROGRESS_CREATE_TIMEOUT,
+            self.client.create_work_done_progress(token.clone()),
+        );
+        let progress = if progress_supported && matches!(created.await, Ok(Ok(()))) {
             Some(
                 self.client
                     .progress(token, "fluxtag")

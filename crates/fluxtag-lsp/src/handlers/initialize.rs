@@ -83,6 +83,10 @@ pub async fn initialized(inner: &Arc<Inner>, warnings: Vec<String>) {
         let state = inner.lock();
         (state.client.watched_files_dynamic, state.folders.len())
     };
+    // Indexing first: it must not wait for the client to answer the registration.
+    for folder in 0..folders {
+        inner.spawn_index(folder);
+    }
     if dynamic {
         let watchers = serde_json::json!({
             "watchers": [
@@ -104,8 +108,5 @@ pub async fn initialized(inner: &Arc<Inner>, warnings: Vec<String>) {
                 )
                 .await;
         }
-    }
-    for folder in 0..folders {
-        inner.spawn_index(folder);
     }
 }
