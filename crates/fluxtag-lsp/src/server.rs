@@ -27,8 +27,9 @@ use crate::state::State;
 /// is asked again.
 const TAG_MEMORY_TTL: Duration = Duration::from_secs(300);
 
-/// How long indexing waits for the client to accept a progress token.
-const PROGRESS_CREATE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long the server waits for the client to answer its requests (a progress token, an
+/// inlay hint refresh) before going on without.
+const CLIENT_ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What every handler and background task shares.
 pub struct Inner {
@@ -153,7 +154,7 @@ impl Inner {
         let token = NumberOrString::String(format!("fluxtag/index/{folder}"));
         // A client that never answers must not hold indexing up.
         let created = tokio::time::timeout(
-            PROGRESS_CREATE_TIMEOUT,
+            CLIENT_ANSWER_TIMEOUT,
             self.client.create_work_done_progress(token.clone()),
         );
         let progress = if progress_supported && matches!(created.await, Ok(Ok(()))) {
@@ -296,7 +297,9 @@ impl Inner {
             };
             self.publish(documents).await;
             if refresh {
-                let _ = self.client.inlay_hint_refresh().await;
+                let _ =
+                    tokio::time::timeout(CLIENT_ANSWER_TIMEOUT, self.client.inlay_hint_refresh())
+                        .await;
             }
             if !again {
                 return;
