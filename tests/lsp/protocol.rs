@@ -76,10 +76,16 @@ fn initialize_negotiates_the_encoding_and_indexes_with_progress() {
         assert_eq!(server.capabilities["serverInfo"]["name"], json!("fluxtag"));
         let uri = server.open(&repo, HELMRELEASE);
         server.rpc.diagnostics(&uri, |d| has(d, "stale"));
-        let end = server.rpc.seen.iter().any(|m| {
-            m["method"] == json!("$/progress") && m["params"]["value"]["kind"] == json!("end")
-        });
-        assert!(end, "indexing reports its end through $/progress");
+        // Indexing reports its end through $/progress.
+        let end = server
+            .rpc
+            .wait_for("$/progress", |p| p["value"]["kind"] == json!("end"));
+        assert!(
+            end["value"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("markers")
+        );
         for request in [
             "window/workDoneProgress/create",
             "client/registerCapability",
@@ -486,5 +492,57 @@ fn fix_all_and_configuration_changes() {
     server
         .rpc
         .diagnostics(&cronjob, |d| has(d, "policy-not-found"));
+    server.stop();
+}
+
+#[test]
+fn closing_clears_and_files_outside_git_are_not_walked() {
+    let repo = Repo::homelab();
+    let mut server = Server::start(&repo, false);
+    let cronjob = server.open(&repo, "kubernetes/apps/default/backup/app/cronjob.yaml");
+    server.rpc.diagnostics(&cronjob, |d| has(d, "stale"));
+    server.rpc.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": cronjob}}),
+    );
+    server.rpc.diagnostics(&cronjob, <[Value]>::is_empty);
+
+    // A file outside the workspace folder and any git checkout: its directory becomes a folder
+    // of its own, but only open documents count there (a sibling policy file is not read).
+    let stray = tempfile::tempdir().expect("temp dir");
+    let dir = stray.path().canonicalize().expect("canonical");
+    std::fs::write(
+        dir.join("policy.yaml"),
+        "apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImagePolicy\nmetadata:\n  name: app\n  namespace: apps\nspec:\n  imageRepositoryRef:\n    name: app\n  policy:\n    semver:\n      range: '*'\n",
+    )
+    .expect("write");
+    let uri = format!("file://{}", dir.join("deploy.yaml").display());
+    server.rpc.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1,
+            "text": "image: app:1.0.0 # {\"$imagepolicy\": \"apps:app\"}\n"}}),
+    );
+    let diagnostics = server.rpc.diagnostics(&uri, |d| !d.is_empty());
+    assert!(has(&diagnostics, "policy-not-found"), "{diagnostics:#?}");
+
+    // References with the declaration: the policy's name first, then its markers.
+    let helmrelease = server.open(&repo, HELMRELEASE);
+    server.rpc.diagnostics(&helmrelease, |d| has(d, "stale"));
+    let (line, column) = locate(&repo.read(HELMRELEASE), "flux-system:sonarr:tag");
+    let references = server.rpc.request(
+        "textDocument/references",
+        json!({"textDocument": {"uri": helmrelease}, "position": position(line, column as u32), "context": {"includeDeclaration": true}}),
+    );
+    let first = references
+        .as_array()
+        .and_then(|r| r.first())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(first["uri"], json!(repo.uri(POLICIES)), "{references:#}");
+    assert_eq!(
+        references.as_array().map_or(0, Vec::len),
+        4,
+        "{references:#}"
+    );
     server.stop();
 }

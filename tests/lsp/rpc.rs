@@ -160,19 +160,47 @@ impl Connection {
 
     /// Waits for the diagnostics of `uri` that satisfy `accept`.
     ///
-    /// Publications for `uri` already queued that do not satisfy `accept` are dropped: they are
+    /// Publications for `uri` that do not satisfy it, queued or arriving, are dropped: they are
     /// older than the one awaited, so a later wait cannot mistake them for fresh ones.
     pub fn diagnostics(&mut self, uri: &str, accept: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-        let matches = |p: &Value| {
-            p["uri"] == json!(uri) && p["diagnostics"].as_array().is_some_and(|d| accept(d))
+        let for_uri = |m: &Value| {
+            m["method"] == json!("textDocument/publishDiagnostics")
+                && m["params"]["uri"] == json!(uri)
         };
-        self.queue.retain(|m| {
-            m["method"] != json!("textDocument/publishDiagnostics")
-                || m["params"]["uri"] != json!(uri)
-                || matches(&m["params"])
-        });
-        let params = self.wait_for("textDocument/publishDiagnostics", matches);
-        params["diagnostics"]
+        let accepted = |m: &Value| {
+            m["params"]["diagnostics"]
+                .as_array()
+                .is_some_and(|d| accept(d))
+        };
+        let mut found = None;
+        let mut kept = VecDeque::new();
+        for message in std::mem::take(&mut self.queue) {
+            if found.is_none() && for_uri(&message) {
+                if accepted(&message) {
+                    found = Some(message);
+                }
+            } else {
+                kept.push_back(message);
+            }
+        }
+        self.queue = kept;
+        let deadline = Instant::now() + DEADLINE;
+        let message = match found {
+            Some(message) => message,
+            None => loop {
+                let message = self
+                    .receive(deadline)
+                    .unwrap_or_else(|| panic!("no fitting diagnostics for {uri}"));
+                if for_uri(&message) {
+                    if accepted(&message) {
+                        break message;
+                    }
+                } else if message.get("id").is_none() {
+                    self.queue.push_back(message);
+                }
+            },
+        };
+        message["params"]["diagnostics"]
             .as_array()
             .cloned()
             .unwrap_or_default()
