@@ -159,7 +159,7 @@ if [ "$(cat "$tree/.git/bench-stamp" 2>/dev/null)" != "$stamp" ]; then
   echo "$stamp" >"$tree/.git/bench-stamp"
 fi
 count=$(find "$tree" -name '*.yaml' | wc -l)
-echo "tree: $tree: $count YAML files, $(git -C "$tree" grep -c '"$imagepolicy"' | awk -F: '{s+=$2} END {print s}') marker lines, $(du -sh --apparent-size --exclude=.git "$tree" | cut -f1)"
+echo "tree: $tree: $count YAML files, $(git -C "$tree" grep -c '"$imagepolicy"' | awk -F: '{s+=$2} END {print s}') marker lines, $(find "$tree" -name '*.yaml' -not -path '*/.git/*' -printf '%s\n' | awk '{s += $1} END {printf "%.1f MiB", s / 1048576}')"
 
 if [ -n "${FLUXTAG:-}" ]; then
   fluxtag=$(realpath "$FLUXTAG")
