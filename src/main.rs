@@ -67,8 +67,8 @@ pub struct PoliciesArgs {
     /// Where tags come from.
     #[command(flatten)]
     pub tags: TagArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = ListFormat::Human, env = "FLUXTAG_OUTPUT_FORMAT")]
+    /// Output format (FLUXTAG_OUTPUT_FORMAT is `check`'s only).
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
     pub format: ListFormat,
 }
 
@@ -103,7 +103,9 @@ pub struct LspArgs {
 #[derive(Debug, Clone, clap::Args)]
 pub struct TagArgs {
     /// Read tags from this snapshot file instead of any registry (see README.md for the format).
-    #[arg(long, value_name = "FILE", env = "FLUXTAG_TAGS_FROM")]
+    /// Default: the FLUXTAG_TAGS_FROM environment variable, unless --offline or --refresh is
+    /// given.
+    #[arg(long, value_name = "FILE")]
     pub tags_from: Option<PathBuf>,
     /// Use cached tags only, whatever their age; never contact a registry.
     #[arg(long, conflicts_with = "tags_from")]
@@ -119,8 +121,17 @@ pub struct TagArgs {
 impl TagArgs {
     /// The settings these flags describe.
     pub fn settings(&self) -> fluxtag_workspace::TagSettings {
+        // Flags win over the environment: `FLUXTAG_TAGS_FROM` (a CI or pre-commit setting) only
+        // applies when no other tag source was asked for.
+        let tags_from = self.tags_from.clone().or_else(|| {
+            (!self.offline && !self.refresh)
+                .then(|| std::env::var_os("FLUXTAG_TAGS_FROM"))
+                .flatten()
+                .filter(|value| !value.is_empty())
+                .map(PathBuf::from)
+        });
         fluxtag_workspace::TagSettings {
-            tags_from: self.tags_from.clone(),
+            tags_from,
             offline: self.offline,
             cache_dir: self.cache_dir.clone(),
             refresh: self.refresh,

@@ -200,4 +200,52 @@ fn usage_errors_exit_2() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("missing.json"));
     let output = fluxtag(dir.path(), &["check", "--format", "xml"]);
     assert_eq!(output.status.code(), Some(2));
+    let output = fluxtag(dir.path(), &["policies", "--format", "sarif"]);
+    assert_eq!(output.status.code(), Some(2));
+    let output = fluxtag(dir.path(), &["check", "--root", "does-not-exist"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("does-not-exist"));
+}
+
+#[test]
+fn tags_from_the_environment_unless_a_flag_says_otherwise() {
+    let dir = example_copy();
+    let from_env = support::fluxtag_command(dir.path())
+        .env("FLUXTAG_TAGS_FROM", "tags.json")
+        .args(["check", "--root", ".", "--format", "json"])
+        .output()
+        .unwrap();
+    let from_flag = fluxtag(
+        dir.path(),
+        &[
+            "check",
+            "--root",
+            ".",
+            "--tags-from",
+            "tags.json",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(from_env.status.code(), Some(1), "{}", transcript(&from_env));
+    assert_eq!(from_env.stdout, from_flag.stdout);
+    // An explicit `--offline` wins over the environment: no tags, no stale verdict.
+    let cache = tempfile::tempdir().unwrap();
+    let offline = support::fluxtag_command(dir.path())
+        .env("FLUXTAG_TAGS_FROM", "tags.json")
+        .args(["check", "--root", ".", "--offline", "--format", "json"])
+        .arg("--cache-dir")
+        .arg(cache.path())
+        .output()
+        .unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&offline.stdout).unwrap();
+    assert!(
+        value["markers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["status"] != "stale"),
+        "{}",
+        transcript(&offline)
+    );
 }
