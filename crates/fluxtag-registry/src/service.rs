@@ -284,6 +284,11 @@ impl TagService {
                 let digest = self
                     .digest_flights
                     .run(&key, || async {
+                        // Another caller may have finished a fetch since we looked.
+                        if let Some(digest) = self.cached_digest(&image, tag, Some(interval)).await
+                        {
+                            return Ok(digest);
+                        }
                         let digest = client.digest(repo, tag).await?;
                         let now = self.env.now();
                         self.write_cache(&image, |entry| {
