@@ -238,7 +238,7 @@ pub fn repository_problem(repository: &RepositoryEntry) -> Option<(Range<usize>,
             ),
         ));
     }
-    if let Err(error) = ExclusionList::new(&object.exclusion_patterns()) {
+    if let Err(error) = exclusion_list(&object.exclusion_patterns()) {
         let range = object
             .exclusion_list
             .first()
@@ -246,6 +246,21 @@ pub fn repository_problem(repository: &RepositoryEntry) -> Option<(Range<usize>,
         return Some((range, error.to_string()));
     }
     None
+}
+
+/// The compiled exclusion list of a repository. Almost every repository uses the default list,
+/// which is compiled once per process rather than once per evaluation (a regex compile costs more
+/// than evaluating a policy over a few dozen tags).
+pub fn exclusion_list(
+    patterns: &[String],
+) -> Result<ExclusionList, fluxtag_policy::exclusion::ExclusionError> {
+    static DEFAULT: std::sync::LazyLock<ExclusionList> =
+        std::sync::LazyLock::new(ExclusionList::default);
+    if patterns.is_empty() {
+        Ok(DEFAULT.clone())
+    } else {
+        ExclusionList::new(patterns)
+    }
 }
 
 /// Whether `text` matches the API's duration pattern `^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$`.
@@ -460,7 +475,7 @@ fn evaluate_policy(
             };
         }
     };
-    let mut list = match ExclusionList::new(&repository.object.exclusion_patterns()) {
+    let mut list = match exclusion_list(&repository.object.exclusion_patterns()) {
         Ok(exclusion) => exclusion.apply(set.tags.clone()),
         Err(error) => return fail(report, Code::RepositoryInvalid, error.to_string()),
     };

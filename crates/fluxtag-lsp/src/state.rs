@@ -72,6 +72,9 @@ impl Document {
     }
 }
 
+/// Files whose previous parse is kept for reuse, at most.
+const MAX_REUSING_PARSERS: usize = 32;
+
 /// A workspace folder: a repository root and what fluxtag knows of it.
 #[derive(Debug)]
 pub struct Folder {
@@ -99,6 +102,9 @@ pub struct Folder {
     pub images: Vec<String>,
     /// The latest resolution.
     pub report: Report,
+    /// One reusing parser per edited file: after a keystroke only the edited YAML document is
+    /// parsed again (the others are reused from the previous parse of that file).
+    parsers: std::sync::Mutex<HashMap<String, Parser>>,
 }
 
 impl Folder {
@@ -120,6 +126,7 @@ impl Folder {
             fetch_again: false,
             images: Vec::new(),
             report: Report::default(),
+            parsers: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -156,7 +163,10 @@ impl Folder {
     /// kustomize patch; `None` when the index must be rebuilt.
     fn update_locally(&self, changes: &[(String, Option<Vec<u8>>)]) -> Option<Vec<LocalChange>> {
         let patch_files = self.workspace.index.kustomize.patch_files();
-        let mut parser = Parser::new();
+        let mut parsers = self
+            .parsers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut out = Vec::with_capacity(changes.len());
         for (path, text) in changes {
             let had_objects = self.analysis(path).is_some_and(|a| !a.objects.is_empty());
@@ -165,7 +175,11 @@ impl Folder {
             }
             let analysis = match text {
                 Some(text) => {
-                    let analysis = analyze_file(&mut parser, path, text);
+                    if parsers.len() >= MAX_REUSING_PARSERS && !parsers.contains_key(path) {
+                        parsers.clear(); // bounded memory: the files edited lately come back
+                    }
+                    let parser = parsers.entry(path.clone()).or_insert_with(Parser::reusing);
+                    let analysis = analyze_file(parser, path, text);
                     if !analysis.objects.is_empty() {
                         return None;
                     }

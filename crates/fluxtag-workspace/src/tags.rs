@@ -14,8 +14,8 @@ use fluxtag_core::index::RepositoryEntry;
 use fluxtag_core::resolve::{TagLookup, TagSet};
 use fluxtag_policy::image_ref::ImageRef;
 use fluxtag_registry::{
-    ClientOptions, DiskCache, Environment, ExclusionList, Mode, Origin, RegistryClient,
-    RepositoryRef, Scheme, Snapshot, TagService,
+    ClientOptions, DiskCache, Environment, Mode, Origin, RegistryClient, RepositoryRef, Scheme,
+    Snapshot, TagService,
 };
 
 use crate::{Workspace, WorkspaceError};
@@ -185,8 +185,10 @@ impl TagTable {
                         // The core applies the repository's own exclusion list; here only the
                         // service's contract is met with an exclusion list that excludes nothing
                         // the core would keep.
-                        let exclusion = ExclusionList::new(&repository.object.exclusion_patterns())
-                            .unwrap_or_default();
+                        let exclusion = fluxtag_core::resolve::exclusion_list(
+                            &repository.object.exclusion_patterns(),
+                        )
+                        .unwrap_or_default();
                         match source
                             .service
                             .tags(&reference, interval(repository), &exclusion)

@@ -13,6 +13,7 @@
 
 pub mod scalar;
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 pub use scalar::ScalarStyle;
@@ -264,6 +265,19 @@ fn oversized(bytes: &[u8]) -> bool {
 pub struct Parser {
     inner: tree_sitter::Parser,
     ready: bool,
+    /// Documents of the previous parse by their bytes, when reuse is on (see
+    /// [`Parser::reusing`]).
+    reuse: Option<HashMap<Vec<u8>, ParsedChunk>>,
+}
+
+/// One parsed document, kept for reuse: its offset then, and what parsing it gave.
+#[derive(Debug, Clone)]
+struct ParsedChunk {
+    start: usize,
+    limit: usize,
+    roots: Vec<Option<Node>>,
+    comments: Vec<Comment>,
+    errors: Vec<SyntaxError>,
 }
 
 impl Default for Parser {
@@ -287,7 +301,21 @@ impl Parser {
         let ready = inner
             .set_language(&tree_sitter_yaml::LANGUAGE.into())
             .is_ok();
-        Parser { inner, ready }
+        Parser {
+            inner,
+            ready,
+            reuse: None,
+        }
+    }
+
+    /// A parser that remembers the documents of its last parse and reuses those whose bytes
+    /// did not change (shifted to their new offsets), for an editor that re-reads the same file
+    /// after every keystroke: only the edited document is parsed again.
+    pub fn reusing() -> Parser {
+        Parser {
+            reuse: Some(HashMap::new()),
+            ..Parser::new()
+        }
     }
 
     /// Parses `text`, reading every document in full.
@@ -353,7 +381,10 @@ impl Parser {
             .collect();
         // Large streams are split between threads, each with its own parser: tree-sitter-yaml
         // reads about 2–5 MB/s, so a 50 MB file is worth the cores.
-        let threads = if text.len() >= PARALLEL_BYTES && chunks.len() > 1 {
+        let threads = if self.reuse.is_none()
+            && text.len() >= PARALLEL_BYTES
+            && chunks.len() >= PARALLEL_DOCUMENTS
+        {
             std::thread::available_parallelism()
                 .map_or(1, |n| n.get())
                 .clamp(1, 8)
@@ -399,6 +430,7 @@ impl Parser {
     /// Parses each chunk on its own (one parse per document is faster with tree-sitter-yaml
     /// than one parse of many documents, and keeps an error from swallowing its neighbours).
     fn parse_chunks(&mut self, text: &[u8], chunks: &[Chunk], plans: &[Plan], file: &mut YamlFile) {
+        let mut kept = HashMap::new();
         for (chunk, plan) in chunks.iter().zip(plans) {
             let limit = match plan {
                 Plan::Parse(depth) => depth.limit(),
@@ -415,7 +447,7 @@ impl Parser {
                 }
             };
             let errors_before = file.errors.len();
-            let roots = self.parse_chunk(text, chunk.range.clone(), limit, file);
+            let roots = self.parse_or_reuse(text, chunk.range.clone(), limit, file, &mut kept);
             let has_error = file.errors.len() > errors_before;
             let mut roots = roots.into_iter();
             file.documents.push(Document {
@@ -438,6 +470,65 @@ impl Parser {
                 });
             }
         }
+        if self.reuse.is_some() {
+            self.reuse = Some(kept);
+        }
+    }
+
+    /// [`Parser::parse_chunk`], or the shifted result of the same bytes from the last parse.
+    fn parse_or_reuse(
+        &mut self,
+        text: &[u8],
+        range: Range<usize>,
+        limit: usize,
+        file: &mut YamlFile,
+        kept: &mut HashMap<Vec<u8>, ParsedChunk>,
+    ) -> Vec<Option<Node>> {
+        let Some(previous) = self.reuse.as_mut() else {
+            return self.parse_chunk(text, range, limit, file);
+        };
+        let bytes = text[range.clone()].to_vec();
+        let parsed = match previous.remove(&bytes).filter(|p| p.limit == limit) {
+            Some(parsed) => parsed,
+            None => {
+                let comments_before = file.comments.len();
+                let errors_before = file.errors.len();
+                let roots = self.parse_chunk(text, range.clone(), limit, file);
+                let parsed = ParsedChunk {
+                    start: range.start,
+                    limit,
+                    roots,
+                    comments: file.comments[comments_before..].to_vec(),
+                    errors: file.errors[errors_before..].to_vec(),
+                };
+                file.comments.truncate(comments_before);
+                file.errors.truncate(errors_before);
+                parsed
+            }
+        };
+        let delta = range.start as isize - parsed.start as isize;
+        let shift = |r: &Range<usize>| shift_range(r, delta);
+        file.comments
+            .extend(parsed.comments.iter().map(|c| Comment {
+                range: shift(&c.range),
+            }));
+        file.errors
+            .extend(parsed.errors.iter().map(|e| SyntaxError {
+                range: shift(&e.range),
+                message: e.message.clone(),
+            }));
+        let roots = parsed
+            .roots
+            .iter()
+            .map(|root| {
+                root.clone().map(|mut node| {
+                    shift_node(&mut node, delta);
+                    node
+                })
+            })
+            .collect();
+        kept.insert(bytes, parsed);
+        roots
     }
 
     fn parse_tree(&mut self, bytes: &[u8]) -> Option<tree_sitter::Tree> {
@@ -528,12 +619,58 @@ enum Plan {
     Parse(Depth),
 }
 
-/// Files at least this large are parsed on several threads.
-const PARALLEL_BYTES: usize = 4 * 1024 * 1024;
+/// Files at least this large, with at least [`PARALLEL_DOCUMENTS`] documents, are parsed on
+/// several threads (a thread costs tens of microseconds; this much YAML, milliseconds).
+const PARALLEL_BYTES: usize = 64 * 1024;
+
+/// See [`PARALLEL_BYTES`].
+const PARALLEL_DOCUMENTS: usize = 8;
 
 /// Builder depth of a shallow document: root node (0), mapping (1), entry value node (2), its
 /// content (3).
 const SHALLOW_DEPTH: usize = 3;
+
+/// `range` moved by `delta` bytes.
+fn shift_range(range: &Range<usize>, delta: isize) -> Range<usize> {
+    let move_by = |at: usize| at.checked_add_signed(delta).unwrap_or(0);
+    move_by(range.start)..move_by(range.end)
+}
+
+/// Moves every range of `node` by `delta` bytes.
+fn shift_node(node: &mut Node, delta: isize) {
+    if delta == 0 {
+        return;
+    }
+    node.range = shift_range(&node.range, delta);
+    if let Some(tag) = &node.tag {
+        node.tag = Some(shift_range(tag, delta));
+    }
+    let shift_at = |at: &mut Option<usize>| {
+        if let Some(offset) = at {
+            *offset = offset.checked_add_signed(delta).unwrap_or(0);
+        }
+    };
+    match &mut node.value {
+        NodeValue::Mapping(entries) => {
+            for entry in entries {
+                shift_node(&mut entry.key, delta);
+                if let Some(value) = &mut entry.value {
+                    shift_node(value, delta);
+                }
+                shift_at(&mut entry.colon);
+            }
+        }
+        NodeValue::Sequence(items) => {
+            for item in items {
+                if let Some(value) = &mut item.value {
+                    shift_node(value, delta);
+                }
+                shift_at(&mut item.dash);
+            }
+        }
+        NodeValue::Scalar(_) | NodeValue::Alias(_) => {}
+    }
+}
 
 /// A copy of `text` where every byte of an invalid UTF-8 sequence is `?`.
 fn sanitize_utf8(text: &[u8]) -> Vec<u8> {
@@ -1025,7 +1162,7 @@ mod tests {
     fn large_streams_are_parsed_on_threads_in_order() {
         let mut text = String::new();
         let mut i = 0;
-        while text.len() < PARALLEL_BYTES + 1024 {
+        while text.len() < 4 * 1024 * 1024 {
             text.push_str(&format!("---\nname: doc{i} # c{i}\nlist:\n  - a\n  - b\n"));
             i += 1;
         }
@@ -1039,6 +1176,25 @@ mod tests {
         }
         assert!(file.documents[i].has_error);
         assert_eq!(file.errors.len(), 1);
+    }
+
+    /// A reusing parser gives exactly what a fresh parse gives, after edits that grow, shrink,
+    /// break and mend documents before, inside and after others.
+    #[test]
+    fn reuse_gives_what_a_fresh_parse_gives() {
+        let versions = [
+            "a: 1 # x\n---\nb: [1, 2] # y\n---\nc:\n  - d # z\n",
+            "a: 1234 # x\n---\nb: [1, 2] # y\n---\nc:\n  - d # z\n",
+            "a: 1234 # x\n---\nb: [1, 2 # y\n---\nc:\n  - d # z\n",
+            "a: 1 # x\n---\nb: [1, 2] # y\n---\nc:\n  - d # z\n",
+            "---\nnew: doc\na: 1 # x\n---\nb: [1, 2] # y\n---\nc:\n  - dd # z\n",
+        ];
+        let mut reusing = Parser::reusing();
+        for text in versions {
+            let fresh = Parser::new().parse(text.as_bytes(), &|_| true);
+            let reused = reusing.parse(text.as_bytes(), &|_| true);
+            assert_eq!(format!("{reused:?}"), format!("{fresh:?}"), "{text}");
+        }
     }
 
     #[test]
