@@ -14,40 +14,14 @@ use std::sync::Arc;
 use fluxtag_core::resolve::{TagLookup, TagSet};
 use fluxtag_policy::image_ref::ImageRef;
 use fluxtag_registry::{
-    ClientOptions, DiskCache, Environment, ExportItem, Mode, RegistryClient, RepositoryRef, Scheme,
-    Snapshot, SystemEnvironment, TagService,
+    Environment, ExportItem, RepositoryRef, Scheme, Snapshot, SystemEnvironment,
 };
-use fluxtag_workspace::{TagSettings, TagTable, Workspace};
+use fluxtag_workspace::tags::TagSource;
+use fluxtag_workspace::{TagTable, Workspace};
 
 use crate::output::progress::Progress;
 use crate::output::{self, Emitted};
 use crate::{ExitStatus, TagsArgs};
-
-/// The tag service `settings` describe (the same rules as the workspace's tag source).
-fn service(settings: &TagSettings, env: Arc<dyn Environment>) -> Result<TagService, String> {
-    let mode = if let Some(path) = &settings.tags_from {
-        Mode::Snapshot(Arc::new(Snapshot::read(path).map_err(|e| e.to_string())?))
-    } else if settings.offline {
-        Mode::Offline
-    } else {
-        Mode::Online {
-            refresh: settings.refresh,
-        }
-    };
-    let cache = settings
-        .cache_dir
-        .clone()
-        .or_else(|| DiskCache::default_dir(env.as_ref()))
-        .map(|dir| Arc::new(DiskCache::new(dir)));
-    let client = match mode {
-        Mode::Online { .. } => Some(Arc::new(
-            RegistryClient::new(ClientOptions::default(), Arc::clone(&env))
-                .map_err(|e| e.to_string())?,
-        )),
-        _ => None,
-    };
-    Ok(TagService::new(mode, client, cache, env))
-}
 
 /// One image to export: its registry coordinates and how long its cache entries stay fresh.
 struct Image {
@@ -139,7 +113,8 @@ pub fn run(args: &TagsArgs) -> Result<ExitStatus, String> {
     let root = super::find_root(args.root.as_ref())?;
     let settings = args.tags.settings();
     let env: Arc<dyn Environment> = Arc::new(SystemEnvironment);
-    let service = service(&settings, env)?;
+    let source = TagSource::new(&settings, env).map_err(|e| e.to_string())?;
+    let service = source.service();
     let workspace = Workspace::load(&root).map_err(|e| e.to_string())?;
     let (images, skipped) = images(&workspace);
     let runtime = super::runtime()?;

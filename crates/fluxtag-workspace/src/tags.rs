@@ -48,6 +48,11 @@ impl std::fmt::Debug for TagSource {
 }
 
 impl TagSource {
+    /// The registry crate's service behind this source (for `fluxtag tags --export`).
+    pub fn service(&self) -> &TagService {
+        &self.service
+    }
+
     /// Sets up the source `settings` describe.
     pub fn new(
         settings: &TagSettings,
