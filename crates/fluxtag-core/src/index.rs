@@ -548,12 +548,28 @@ impl Index {
     /// Diagnostics about the objects themselves, independent of tags: invalid policies and
     /// repositories, and policies whose repository is missing.
     pub fn object_diagnostics(&self) -> Vec<Diagnostic> {
+        let compiled: Vec<_> = self
+            .policies
+            .iter()
+            .map(|p| crate::resolve::compile_policy(&p.object))
+            .collect();
+        self.object_diagnostics_with(&compiled)
+    }
+
+    /// [`Index::object_diagnostics`] with every policy compiled already (one compile per
+    /// policy per resolution), `compiled[i]` belonging to `self.policies[i]`.
+    pub(crate) fn object_diagnostics_with(
+        &self,
+        compiled: &[crate::resolve::CompiledPolicy],
+    ) -> Vec<Diagnostic> {
         let mut out = Vec::new();
-        for policy in &self.policies {
+        for (policy, compiled) in self.policies.iter().zip(compiled) {
             let object = &policy.object;
             let first = out.len();
-            let problem = crate::resolve::compile_policy(object)
+            let problem = compiled
+                .as_ref()
                 .err()
+                .cloned()
                 .or_else(|| crate::resolve::digest_reflection_problem(object));
             if let Some((range, message)) = problem {
                 out.push(

@@ -158,6 +158,9 @@ pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// A compiled policy, or the field that is wrong and why.
+pub type CompiledPolicy = Result<Policy, (Range<usize>, String)>;
+
 /// Builds the policy engine for an ImagePolicy, or says which field is wrong.
 pub fn compile_policy(object: &ImagePolicy) -> Result<Policy, (Range<usize>, String)> {
     let choice = &object.policy;
@@ -351,14 +354,20 @@ struct Evaluated {
 /// Evaluates every policy and resolves every marker. `tags` is asked once per repository, by
 /// canonical image name.
 pub fn resolve(index: &Index, tags: &dyn Fn(&str, &RepositoryEntry) -> TagLookup) -> Report {
+    let compiled: Vec<CompiledPolicy> = index
+        .policies
+        .iter()
+        .map(|p| compile_policy(&p.object))
+        .collect();
     let mut report = Report {
-        diagnostics: index.object_diagnostics(),
+        diagnostics: index.object_diagnostics_with(&compiled),
         ..Report::default()
     };
     let evaluated: Vec<Evaluated> = index
         .policies
         .iter()
-        .map(|p| evaluate_policy(index, p, tags))
+        .zip(compiled)
+        .map(|(p, compiled)| evaluate_policy(index, p, compiled, tags))
         .collect();
     for (i, e) in evaluated.iter().enumerate() {
         if let Some((Code::NoMatchingTag, message)) = &e.report.error {
@@ -397,6 +406,7 @@ pub fn resolve(index: &Index, tags: &dyn Fn(&str, &RepositoryEntry) -> TagLookup
 fn evaluate_policy(
     index: &Index,
     entry: &PolicyEntry,
+    compiled: CompiledPolicy,
     tags: &dyn Fn(&str, &RepositoryEntry) -> TagLookup,
 ) -> Evaluated {
     let object = &entry.object;
@@ -427,7 +437,7 @@ fn evaluate_policy(
             digest_policy: digest_policy.clone(),
         }
     };
-    let policy = match compile_policy(object) {
+    let policy = match compiled {
         Ok(policy) => policy,
         Err((_, message)) => return fail(report, Code::PolicyInvalid, message),
     };

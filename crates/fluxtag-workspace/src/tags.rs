@@ -224,15 +224,20 @@ impl TagTable {
 
     /// Fetches the digest of each selected tag whose policy reflects digests.
     async fn fetch_digests(&mut self, workspace: &Workspace, source: &TagSource) {
-        let report = workspace.resolve(self);
-        let mut wanted: Vec<(String, RepositoryRef, String, Duration)> = Vec::new();
-        for (policy, evaluated) in workspace.index.policies.iter().zip(&report.policies) {
-            let reflects = policy
+        let reflects = |policy: &fluxtag_core::index::PolicyEntry| {
+            policy
                 .object
                 .digest_reflection
                 .as_ref()
-                .is_some_and(|d| d.value == "Always" || d.value == "IfNotPresent");
-            let (true, Some(latest)) = (reflects, &evaluated.latest) else {
+                .is_some_and(|d| d.value == "Always" || d.value == "IfNotPresent")
+        };
+        if !workspace.index.policies.iter().any(reflects) {
+            return; // resolving only to find selected tags would be wasted work
+        }
+        let report = workspace.resolve(self);
+        let mut wanted: Vec<(String, RepositoryRef, String, Duration)> = Vec::new();
+        for (policy, evaluated) in workspace.index.policies.iter().zip(&report.policies) {
+            let (true, Some(latest)) = (reflects(policy), &evaluated.latest) else {
                 continue;
             };
             let Some(repository) = workspace.index.repository_of(policy) else {
