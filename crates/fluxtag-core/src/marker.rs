@@ -987,6 +987,12 @@ impl Finder<'_> {
                 range,
                 "Flux only reads files whose every document is a mapping; move markers to a file of mappings",
             )
+        } else if let Some(range) = list_document(file) {
+            (
+                "it is a single `kind: List` document, which Flux unwraps into its items and writes back, when a marker changes, to a new file instead of this one".to_string(),
+                range,
+                "write the items as separate documents separated by `---`",
+            )
         } else {
             return;
         };
@@ -1032,6 +1038,20 @@ impl Finder<'_> {
         }
         None
     }
+}
+
+/// The `kind` of a file that is exactly one `List` (or `ResourceList`) document with `items`
+/// (spec §1.3.5: kyaml unwraps it, and updated items lose their path).
+fn list_document(file: &YamlFile) -> Option<Range<usize>> {
+    let mut roots = file.documents.iter().filter_map(|d| d.root.as_ref());
+    let root = roots.next()?;
+    if roots.next().is_some() {
+        return None;
+    }
+    let kind = root.get("kind")?;
+    let is_list = matches!(kind.as_str(), Some("List" | "ResourceList"));
+    (is_list && (root.get("items").is_some() || root.get("functionConfig").is_some()))
+        .then(|| kind.range.clone())
 }
 
 /// The first document whose root is a sequence or a non-null scalar, or whose top-level

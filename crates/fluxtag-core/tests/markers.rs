@@ -121,6 +121,11 @@ fn skipped_shapes() {
         "%YAML 1.2\n---\nimage: a:1 # {\"$imagepolicy\": \"ns:p\"}\n",
     );
     check(
+        "skipped_list",
+        "a.yaml",
+        "apiVersion: v1\nkind: List\nitems:\n  - kind: Deployment\n    image: a:1 # {\"$imagepolicy\": \"ns:p\"}\n",
+    );
+    check(
         "separator_with_comment_is_fine",
         "a.yaml",
         "a: 1\n--- # next\nimage: a:1 # {\"$imagepolicy\": \"ns:p\"}\n",
