@@ -34,6 +34,15 @@ pub enum WorkspaceError {
     Tags(String),
 }
 
+/// What [`Workspace::load_with`] does with a file it cannot read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unreadable {
+    /// Fail the whole load with that file's error.
+    Fail,
+    /// Leave the file out.
+    Skip,
+}
+
 /// A repository read from disk: every parsed file's bytes and the index built from them.
 #[derive(Debug, Clone)]
 pub struct Workspace {
@@ -52,12 +61,22 @@ impl Workspace {
     /// result does not depend on how: analyses are put back in path order, and the first
     /// unreadable file in path order is the error.
     pub fn load(root: &Path) -> Result<Workspace, WorkspaceError> {
+        Workspace::load_with(root, Unreadable::Fail)
+    }
+
+    /// [`Workspace::load`], deciding what an unreadable file does: fail the load (a command
+    /// line run), or be left out (an editor's folder changes under it between walk and read).
+    pub fn load_with(root: &Path, unreadable: Unreadable) -> Result<Workspace, WorkspaceError> {
         let files = walk::yaml_files(root)?;
         let mut analyses = Vec::with_capacity(files.len());
         let mut texts = BTreeMap::new();
         let results = read_and_analyze(root, &files);
         for (relative, read) in files.into_iter().zip(results) {
-            let (text, analysis) = read?;
+            let (text, analysis) = match (read, unreadable) {
+                (Ok(read), _) => read,
+                (Err(_), Unreadable::Skip) => continue,
+                (Err(error), Unreadable::Fail) => return Err(error.into()),
+            };
             if analysis.parsed {
                 texts.insert(relative, text);
             }
@@ -69,22 +88,6 @@ impl Workspace {
             texts,
             index,
         })
-    }
-
-    /// A workspace from analyses made elsewhere (the language server analyses files in
-    /// parallel): `texts` holds the bytes of the parsed ones. Indexes them as [`Workspace::load`]
-    /// does, patch files included.
-    pub fn from_analyses(
-        root: &Path,
-        analyses: Vec<FileAnalysis>,
-        texts: BTreeMap<String, Vec<u8>>,
-    ) -> Workspace {
-        let index = build_index(root, analyses, &texts);
-        Workspace {
-            root: root.to_path_buf(),
-            texts,
-            index,
-        }
     }
 
     /// Replaces the contents of some files (edited in an editor, or rewritten by a fix) and
