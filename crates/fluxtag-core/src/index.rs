@@ -458,6 +458,46 @@ impl Index {
             })
     }
 
+    /// Indices into [`Index::policies`] of every policy the markers of `path` can reach: the
+    /// one each marker names (after `${VAR}` substitution, found as [`Index::find_policy`]
+    /// finds it) and, for a name that matches nothing, its did-you-mean candidates. Resolving
+    /// an index holding only these policies gives that file's markers the same verdicts as the
+    /// whole index (the language server relies on it to resolve one file per keystroke).
+    pub fn policies_reached_by(&self, path: &str) -> std::collections::BTreeSet<usize> {
+        let mut reached = std::collections::BTreeSet::new();
+        let Some(analysis) = self.files.get(path) else {
+            return reached;
+        };
+        let vars = self.variables_for(path);
+        let keys = self.policy_keys();
+        for marker in &analysis.markers.markers {
+            let reference = match substitute(&marker.reference, &vars) {
+                Substituted::Plain(text) | Substituted::Resolved(text) => text,
+                Substituted::Unresolved(_) => continue,
+            };
+            let Ok(target) = marker::parse_reference(&reference) else {
+                continue;
+            };
+            match self.find_policy(&target.namespace, &target.name) {
+                Some((policy, _)) => {
+                    reached.extend(self.policies.iter().position(|p| std::ptr::eq(p, policy)))
+                }
+                None => {
+                    let name = format!("{}:{}", target.namespace, target.name);
+                    for candidate in closest(&name, &keys) {
+                        reached.extend(
+                            keys.iter()
+                                .enumerate()
+                                .filter(|(_, k)| k.as_str() == candidate)
+                                .map(|(i, _)| i),
+                        );
+                    }
+                }
+            }
+        }
+        reached
+    }
+
     /// The repository a policy references.
     pub fn repository_of(&self, policy: &PolicyEntry) -> Option<&RepositoryEntry> {
         let name = policy.object.repository_name.as_ref()?.value.as_str();

@@ -9,8 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use fluxtag_core::diag::Code;
-use fluxtag_core::index::{FileAnalysis, Index, Substituted, analyze_file, closest, substitute};
-use fluxtag_core::marker::parse_reference;
+use fluxtag_core::index::{FileAnalysis, Index, analyze_file};
 use fluxtag_core::resolve::{Report, images_to_fetch, resolve};
 use fluxtag_core::text::LineIndex;
 use fluxtag_core::yaml::Parser;
@@ -228,37 +227,7 @@ impl Folder {
         let mut markers = Vec::new();
         let mut diagnostics = Vec::new();
         if let Some(analysis) = index.files.get(path) {
-            let vars = index.variables_for(path);
-            let keys = index.policy_keys();
-            let mut wanted = BTreeSet::new();
-            for marker in &analysis.markers.markers {
-                let reference = match substitute(&marker.reference, &vars) {
-                    Substituted::Plain(text) | Substituted::Resolved(text) => text,
-                    Substituted::Unresolved(_) => continue,
-                };
-                let Ok(target) = parse_reference(&reference) else {
-                    continue;
-                };
-                match index.find_policy(&target.namespace, &target.name) {
-                    Some((policy, _)) => {
-                        if let Some(i) = index.policies.iter().position(|p| std::ptr::eq(p, policy))
-                        {
-                            wanted.insert(i);
-                        }
-                    }
-                    None => {
-                        let name = format!("{}:{}", target.namespace, target.name);
-                        for candidate in closest(&name, &keys) {
-                            wanted.extend(
-                                keys.iter()
-                                    .enumerate()
-                                    .filter(|(_, k)| k.as_str() == candidate)
-                                    .map(|(i, _)| i),
-                            );
-                        }
-                    }
-                }
-            }
+            let wanted = index.policies_reached_by(path);
             let order: Vec<usize> = wanted.into_iter().collect();
             let reached: Vec<_> = order
                 .iter()
