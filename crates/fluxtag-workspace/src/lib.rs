@@ -67,22 +67,24 @@ impl Workspace {
     /// [`Workspace::load`], deciding what an unreadable file does: fail the load (a command
     /// line run), or be left out (an editor's folder changes under it between walk and read).
     pub fn load_with(root: &Path, unreadable: Unreadable) -> Result<Workspace, WorkspaceError> {
-        let files = walk::yaml_files(root)?;
-        let mut analyses = Vec::with_capacity(files.len());
+        let files = walk::read_yaml_files(root)?;
+        let analyses = analyze_all(&files);
+        let mut kept = Vec::with_capacity(files.len());
         let mut texts = BTreeMap::new();
-        let results = read_and_analyze(root, &files);
-        for (relative, read) in files.into_iter().zip(results) {
-            let (text, analysis) = match (read, unreadable) {
-                (Ok(read), _) => read,
-                (Err(_), Unreadable::Skip) => continue,
-                (Err(error), Unreadable::Fail) => return Err(error.into()),
+        for ((relative, read), analysis) in files.into_iter().zip(analyses) {
+            let (text, analysis) = match (read, analysis) {
+                (Ok(text), Some(analysis)) => (text, analysis),
+                (Err(_), _) if unreadable == Unreadable::Skip => continue,
+                (Err(error), _) => return Err(error.into()),
+                // Every file read was analysed.
+                (Ok(_), None) => continue,
             };
             if analysis.parsed {
                 texts.insert(relative, text);
             }
-            analyses.push(analysis);
+            kept.push(analysis);
         }
-        let index = build_index(root, analyses, &texts);
+        let index = build_index(root, kept, &texts);
         Ok(Workspace {
             root: root.to_path_buf(),
             texts,
@@ -126,18 +128,15 @@ impl Workspace {
 /// Below this many files, one thread does all the work (spawning costs more than it saves).
 const FILES_PER_THREAD: usize = 32;
 
-/// One file read and analysed: its bytes and analysis, or why it could not be read.
-type FileResult = Result<(Vec<u8>, FileAnalysis), walk::WalkError>;
-
-/// Reads and analyses `files` (relative to `root`), in parallel on up to
-/// `available_parallelism` threads that take the next file from a shared counter, each with
-/// its own parser. Returns one result per file, in the order of `files`.
-fn read_and_analyze(root: &Path, files: &[String]) -> Vec<FileResult> {
-    let one = |parser: &mut Parser, relative: &str| {
-        walk::read(root, relative).map(|text| {
-            let analysis = analyze_file(parser, relative, &text);
-            (text, analysis)
-        })
+/// Analyses every file that could be read, in parallel on up to `available_parallelism` threads
+/// that take the next file from a shared counter, each with its own parser (files differ a lot
+/// in size, so a shared counter balances better than fixed shares). Returns one analysis per
+/// file, in the order of `files`; `None` for a file that could not be read.
+fn analyze_all(files: &[walk::ReadFile]) -> Vec<Option<FileAnalysis>> {
+    let one = |parser: &mut Parser, (relative, read): &walk::ReadFile| {
+        read.as_ref()
+            .ok()
+            .map(|text| analyze_file(parser, relative, text))
     };
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
@@ -153,13 +152,13 @@ fn read_and_analyze(root: &Path, files: &[String]) -> Vec<FileResult> {
         let mut done = Vec::new();
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(relative) = files.get(i) else {
+            let Some(file) = files.get(i) else {
                 return done;
             };
-            done.push((i, one(&mut parser, relative)));
+            done.push((i, one(&mut parser, file)));
         }
     };
-    let mut slots: Vec<Option<FileResult>> =
+    let mut slots: Vec<Option<FileAnalysis>> =
         std::iter::repeat_with(|| None).take(files.len()).collect();
     std::thread::scope(|scope| {
         // This thread works too, beside `threads - 1` helpers.
@@ -172,23 +171,11 @@ fn read_and_analyze(root: &Path, files: &[String]) -> Vec<FileResult> {
                 Err(payload) => std::panic::resume_unwind(payload),
             }
         }
-        for (i, result) in batches.into_iter().flatten() {
-            slots[i] = Some(result);
+        for (i, analysis) in batches.into_iter().flatten() {
+            slots[i] = analysis;
         }
     });
     slots
-        .into_iter()
-        .zip(files)
-        .map(|(slot, relative)| {
-            // Every index below `files.len()` was taken exactly once.
-            slot.unwrap_or_else(|| {
-                Err(walk::WalkError::Read {
-                    path: root.join(relative),
-                    source: std::io::Error::other("not analysed"),
-                })
-            })
-        })
-        .collect()
 }
 
 /// Indexes analyses, reading the kustomize patch files they name (from `texts` when the file

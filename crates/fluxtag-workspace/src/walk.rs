@@ -1,7 +1,8 @@
 //! Finding and reading the repository's YAML files.
 //!
-//! The walk honours `.gitignore` (the controllers only ever see what is committed,
-//! `fluxtag-differences.md` §5), enters dot-directories other than `.git` (Flux scans them), and
+//! The walk honours `.gitignore` and `.git/info/exclude` as git does (the controllers only ever
+//! see what is committed, `fluxtag-differences.md` §5; ripgrep's `.ignore` files mean nothing to
+//! git, so nothing here), enters dot-directories other than `.git` (Flux scans them), and
 //! keeps files named `*.yaml`, `*.yml` (any case, so that `x.YAML` can be reported as skipped by
 //! Flux) and `Kustomization`/`kustomization`.
 
@@ -54,35 +55,92 @@ pub fn find_root(dir: &Path) -> PathBuf {
 /// Every candidate file under `root` that git does not ignore, as `/`-separated paths relative
 /// to the root, sorted.
 pub fn yaml_files(root: &Path) -> Result<Vec<String>, WalkError> {
+    Ok(walk(root, |_| ())?.into_iter().map(|(path, ())| path).collect())
+}
+
+/// One file found by [`read_yaml_files`]: its path relative to the root and its bytes, or why
+/// they could not be read.
+pub type ReadFile = (String, Result<Vec<u8>, WalkError>);
+
+/// Every candidate file under `root` that git does not ignore, read, sorted by path.
+///
+/// The directory walk and the reads run on every available core: on a repository of thousands
+/// of small files the walk and the reads, not the parsing, are most of a warm run.
+pub fn read_yaml_files(root: &Path) -> Result<Vec<ReadFile>, WalkError> {
+    walk(root, |path| {
+        std::fs::read(path).map_err(|source| WalkError::Read {
+            path: path.to_path_buf(),
+            source,
+        })
+    })
+}
+
+/// Walks `root` in parallel, calling `visit` on every candidate file; returns the relative paths
+/// and what `visit` returned, sorted by path.
+fn walk<T: Send>(
+    root: &Path,
+    visit: impl Fn(&Path) -> T + Sync,
+) -> Result<Vec<(String, T)>, WalkError> {
     if !root.is_dir() {
         return Err(WalkError::NotADirectory(root.to_path_buf()));
     }
-    let mut files = Vec::new();
-    let walker = ignore::WalkBuilder::new(root)
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let found = std::sync::Mutex::new(Vec::new());
+    // Only `.gitignore` files and `.git/info/exclude`, as git itself: `.ignore` files are a
+    // ripgrep convention that git (and so Flux) does not follow.
+    ignore::WalkBuilder::new(root)
         .hidden(false)
+        .ignore(false)
         .git_ignore(true)
         .git_global(false)
         .git_exclude(true)
         .require_git(false)
         .parents(false)
+        .threads(threads)
         .filter_entry(|e| e.file_name() != ".git")
-        .build();
-    for entry in walker.flatten() {
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
-            continue;
-        }
-        let Some(name) = entry.file_name().to_str() else {
-            continue;
-        };
-        if !is_candidate(name) {
-            continue;
-        }
-        if let Some(relative) = relative_path(root, entry.path()) {
-            files.push(relative);
-        }
-    }
-    files.sort();
+        .build_parallel()
+        .run(|| {
+            let mut batch = Batch {
+                found: &found,
+                items: Vec::new(),
+            };
+            let visit = &visit;
+            Box::new(move |entry| {
+                // Unreadable directories are left out, as git leaves them out.
+                let Ok(entry) = entry else {
+                    return ignore::WalkState::Continue;
+                };
+                if entry.file_type().is_some_and(|t| t.is_file())
+                    && entry.file_name().to_str().is_some_and(is_candidate)
+                    && let Some(relative) = relative_path(root, entry.path())
+                {
+                    batch.items.push((relative, visit(entry.path())));
+                }
+                ignore::WalkState::Continue
+            })
+        });
+    let mut files = found
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    files.sort_by(|a: &(String, T), b| a.0.cmp(&b.0));
     Ok(files)
+}
+
+/// What one walker thread found; handed over when the thread's visitor is dropped, so that the
+/// threads do not take a lock per file.
+struct Batch<'a, T> {
+    found: &'a std::sync::Mutex<Vec<(String, T)>>,
+    items: Vec<(String, T)>,
+}
+
+impl<T> Drop for Batch<'_, T> {
+    fn drop(&mut self) {
+        let items = std::mem::take(&mut self.items);
+        self.found
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend(items);
+    }
 }
 
 /// `path` relative to `root`, `/`-separated.
