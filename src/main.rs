@@ -47,6 +47,9 @@ pub struct CheckArgs {
     /// Where tags come from.
     #[command(flatten)]
     pub tags: TagArgs,
+    /// The analysis cache.
+    #[command(flatten)]
+    pub cache: CacheArgs,
     /// Write the updates of stale markers (only the marked values' bytes change).
     #[arg(long, conflicts_with = "diff")]
     pub fix: bool,
@@ -67,6 +70,9 @@ pub struct PoliciesArgs {
     /// Where tags come from.
     #[command(flatten)]
     pub tags: TagArgs,
+    /// The analysis cache.
+    #[command(flatten)]
+    pub cache: CacheArgs,
     /// Output format (FLUXTAG_OUTPUT_FORMAT is `check`'s only).
     #[arg(long, value_enum, default_value_t = ListFormat::Human)]
     pub format: ListFormat,
@@ -81,6 +87,9 @@ pub struct TagsArgs {
     /// Where tags come from.
     #[command(flatten)]
     pub tags: TagArgs,
+    /// The analysis cache.
+    #[command(flatten)]
+    pub cache: CacheArgs,
     /// Write a tags snapshot of every ImageRepository to FILE (`-`: standard output).
     #[arg(long, value_name = "FILE", required = true)]
     pub export: PathBuf,
@@ -137,6 +146,15 @@ impl TagArgs {
             refresh: self.refresh,
         }
     }
+}
+
+/// Flags of the analysis cache (what each parsed file held, kept between runs).
+#[derive(Debug, clap::Args)]
+pub struct CacheArgs {
+    /// Parse every file: neither read nor write the analysis cache (which lives in
+    /// fluxtag/analysis in the user's cache directory, or in DIR/analysis with --cache-dir DIR).
+    #[arg(long, env = "FLUXTAG_NO_CACHE", value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_cache: bool,
 }
 
 /// Output formats of `fluxtag check`.

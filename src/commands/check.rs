@@ -15,7 +15,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus, String> {
     let super::Loaded {
         mut workspace,
         tags,
-    } = super::load(&root, &args.tags.settings())?;
+    } = super::load(&root, &args.tags.settings(), &args.cache)?;
     let mut checked = Checked {
         report: workspace.resolve(&tags),
         workspace,

@@ -13,9 +13,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use fluxtag_registry::{Environment, SystemEnvironment};
+use fluxtag_workspace::cache::CacheSettings;
 use fluxtag_workspace::tags::TagSource;
-use fluxtag_workspace::{TagSettings, TagTable, Workspace, walk};
+use fluxtag_workspace::{LoadOptions, TagSettings, TagTable, Unreadable, Workspace, walk};
 
+use crate::CacheArgs;
 use crate::output::progress::Progress;
 
 /// The repository root: `--root` (relative to the current directory) or the git top level of
@@ -83,14 +85,63 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .map_err(|e| format!("cannot start the async runtime: {e}"))
 }
 
+/// Where the analysis cache of this build lives, or `None` when `--no-cache` was given or this
+/// build cannot be identified (then every file is parsed, which gives the same result).
+///
+/// The cache goes beside the tag cache: `DIR/analysis` with `--cache-dir DIR`, else
+/// `fluxtag/analysis` in the user's cache directory. Its generation is this version and the
+/// size and modification time of the running executable, so that any rebuild starts afresh.
+pub fn cache_settings(
+    args: &CacheArgs,
+    tags: &TagSettings,
+    env: &dyn Environment,
+) -> Option<CacheSettings> {
+    if args.no_cache {
+        return None;
+    }
+    let dir = match &tags.cache_dir {
+        Some(dir) => dir.join("analysis"),
+        None => env.cache_dir()?.join("fluxtag").join("analysis"),
+    };
+    let executable = std::env::current_exe().ok()?.metadata().ok()?;
+    let modified = executable
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    Some(CacheSettings {
+        dir,
+        generation: format!(
+            "{} {} {}",
+            env!("CARGO_PKG_VERSION"),
+            executable.len(),
+            modified.as_nanos()
+        ),
+    })
+}
+
+/// Reads the repository under `root`, with the analysis cache unless `--no-cache`.
+pub fn load_workspace(
+    root: &Path,
+    cache: &CacheArgs,
+    tags: &TagSettings,
+    env: &dyn Environment,
+) -> Result<Workspace, String> {
+    let options = LoadOptions {
+        unreadable: Unreadable::Fail,
+        cache: cache_settings(cache, tags, env),
+    };
+    Workspace::load_with_options(root, &options).map_err(|e| e.to_string())
+}
+
 /// Reads the repository under `root`, then the tags of its images from the source `settings`
 /// describe. A progress indication goes to standard error while registries are read, when it is
 /// a terminal.
-pub fn load(root: &Path, settings: &TagSettings) -> Result<Loaded, String> {
+pub fn load(root: &Path, settings: &TagSettings, cache: &CacheArgs) -> Result<Loaded, String> {
     let env: Arc<dyn Environment> = Arc::new(SystemEnvironment);
     let source = TagSource::new(settings, Arc::clone(&env)).map_err(|e| e.to_string())?;
     let runtime = runtime()?;
-    let workspace = Workspace::load(root).map_err(|e| e.to_string())?;
+    let workspace = load_workspace(root, cache, settings, env.as_ref())?;
     let images = fluxtag_core::resolve::images_to_fetch(&workspace.index).len();
     let progress =
         (is_online(settings) && images > 0).then(|| Progress::start(&reading_tags(images)));

@@ -10,7 +10,7 @@ use crate::{ExitStatus, ListFormat, PoliciesArgs};
 /// Runs `fluxtag policies`.
 pub fn run(args: &PoliciesArgs) -> Result<ExitStatus, String> {
     let root = super::find_root(args.root.as_ref())?;
-    let super::Loaded { workspace, tags } = super::load(&root, &args.tags.settings())?;
+    let super::Loaded { workspace, tags } = super::load(&root, &args.tags.settings(), &args.cache)?;
     let mut policies = workspace.resolve(&tags).policies;
     policies.sort_by(|a, b| {
         (&a.namespace, &a.name, &a.path, a.range.start).cmp(&(

@@ -113,9 +113,9 @@ pub fn run(args: &TagsArgs) -> Result<ExitStatus, String> {
     let root = super::find_root(args.root.as_ref())?;
     let settings = args.tags.settings();
     let env: Arc<dyn Environment> = Arc::new(SystemEnvironment);
-    let source = TagSource::new(&settings, env).map_err(|e| e.to_string())?;
+    let source = TagSource::new(&settings, Arc::clone(&env)).map_err(|e| e.to_string())?;
     let service = source.service();
-    let workspace = Workspace::load(&root).map_err(|e| e.to_string())?;
+    let workspace = super::load_workspace(&root, &args.cache, &settings, env.as_ref())?;
     let (images, skipped) = images(&workspace);
     let runtime = super::runtime()?;
     let progress = (super::is_online(&settings) && !images.is_empty())

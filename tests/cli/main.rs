@@ -249,3 +249,57 @@ fn tags_from_the_environment_unless_a_flag_says_otherwise() {
         transcript(&offline)
     );
 }
+
+/// The analysis cache (README "Cache"): a second run reads it and prints what the first
+/// printed; `--no-cache` and `FLUXTAG_NO_CACHE` neither read nor write it; `--cache-dir DIR`
+/// puts it in `DIR/analysis`.
+#[test]
+fn the_analysis_cache_changes_nothing_but_speed() {
+    let dir = example_copy();
+    let analysis = dir.path().join(".test-home/cache/fluxtag/analysis");
+    let args = ["check", "--root", ".", "--tags-from", "tags.json"];
+
+    let uncached = fluxtag(dir.path(), &[&args[..], &["--no-cache"]].concat());
+    assert!(!analysis.exists(), "--no-cache wrote a cache");
+    let mut command = support::fluxtag_command(dir.path());
+    command.args(args).env("FLUXTAG_NO_CACHE", "1");
+    let from_env = command.output().unwrap();
+    assert!(!analysis.exists(), "FLUXTAG_NO_CACHE=1 wrote a cache");
+    assert_eq!(transcript(&from_env), transcript(&uncached));
+
+    let cold = fluxtag(dir.path(), &args);
+    let files: Vec<_> = std::fs::read_dir(&analysis).unwrap().flatten().collect();
+    assert_eq!(files.len(), 1, "one cache file per root");
+    let written = std::fs::metadata(files[0].path())
+        .unwrap()
+        .modified()
+        .unwrap();
+    let warm = fluxtag(dir.path(), &args);
+    assert_eq!(transcript(&cold), transcript(&uncached));
+    assert_eq!(transcript(&warm), transcript(&uncached));
+    // Nothing changed, so the warm run did not rewrite the cache.
+    assert_eq!(
+        std::fs::metadata(files[0].path())
+            .unwrap()
+            .modified()
+            .unwrap(),
+        written
+    );
+
+    // A fix changes files; the next run sees the new bytes, not the cached analyses.
+    let fixed = fluxtag(dir.path(), &[&args[..], &["--fix"]].concat());
+    let after = fluxtag(dir.path(), &args);
+    let after_uncached = fluxtag(dir.path(), &[&args[..], &["--no-cache"]].concat());
+    assert_eq!(fixed.status.code(), after.status.code());
+    assert_eq!(transcript(&after), transcript(&after_uncached));
+    assert_ne!(transcript(&after), transcript(&warm));
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    let cache_dir = elsewhere.path().to_str().unwrap();
+    let with_dir = fluxtag(
+        dir.path(),
+        &[&args[..], &["--cache-dir", cache_dir]].concat(),
+    );
+    assert_eq!(transcript(&with_dir), transcript(&after));
+    assert!(elsewhere.path().join("analysis").is_dir());
+}

@@ -11,7 +11,9 @@ use std::fmt;
 use std::ops::Range;
 
 /// A stable diagnostic code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Code {
     /// A comment meant as a marker that Flux cannot read (bad JSON, trailing text, single
     /// quotes, non-string values, wrong key, bad value).
@@ -150,7 +152,9 @@ impl fmt::Display for Code {
 }
 
 /// How serious a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Severity {
     /// Fails `fluxtag check`.
     Error,
@@ -172,7 +176,7 @@ impl Severity {
 }
 
 /// Whether a fix may be applied without a person looking at it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Applicability {
     /// Applied by `--fix` and `source.fixAll`.
     Safe,
@@ -181,7 +185,7 @@ pub enum Applicability {
 }
 
 /// Replace the bytes in `range` with `new_text`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Edit {
     /// Byte range in the file's original bytes.
     pub range: Range<usize>,
@@ -190,7 +194,7 @@ pub struct Edit {
 }
 
 /// A cure for a finding.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Fix {
     /// What the fix does, as a code-action title (`Update to 1.4.2`).
     pub title: String,
@@ -201,7 +205,7 @@ pub struct Fix {
 }
 
 /// A second place that explains a finding (the policy a marker names, say).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Related {
     /// The file, relative to the root, `/`-separated.
     pub path: String,
@@ -212,7 +216,7 @@ pub struct Related {
 }
 
 /// One finding.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Diagnostic {
     /// The stable code.
     pub code: Code,

@@ -18,7 +18,7 @@ pub const IMAGE_GROUP: &str = "image.toolkit.fluxcd.io";
 pub const IMAGE_VERSIONS: [&str; 3] = ["v1", "v1beta2", "v1beta1"];
 
 /// A value and the bytes it was read from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Spanned<T> {
     /// The value.
     pub value: T,
@@ -36,7 +36,7 @@ impl Spanned<String> {
 }
 
 /// Where an object is defined.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Origin {
     /// The file, relative to the root, `/`-separated.
     pub path: String,
@@ -47,7 +47,7 @@ pub struct Origin {
 }
 
 /// `metadata` of an object.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Metadata {
     /// `metadata.name`.
     pub name: Option<Spanned<String>>,
@@ -60,7 +60,7 @@ pub struct Metadata {
 }
 
 /// A `spec.policy` choice of an ImagePolicy, as written.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PolicyChoice {
     /// Bytes of `spec.policy`, if present.
     pub range: Option<Range<usize>>,
@@ -75,7 +75,7 @@ pub struct PolicyChoice {
 }
 
 /// An `ImagePolicy`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ImagePolicy {
     /// Where it is defined.
     pub origin: Origin,
@@ -101,7 +101,7 @@ pub struct ImagePolicy {
 }
 
 /// An `ImageRepository`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ImageRepository {
     /// Where it is defined.
     pub origin: Origin,
@@ -132,7 +132,7 @@ impl ImageRepository {
 }
 
 /// A label selector (`matchLabels` and `matchExpressions`).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LabelSelector {
     /// `matchLabels`.
     pub match_labels: BTreeMap<String, String>,
@@ -161,7 +161,7 @@ impl LabelSelector {
 }
 
 /// An `ImageUpdateAutomation`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ImageUpdateAutomation {
     /// Where it is defined.
     pub origin: Origin,
@@ -180,7 +180,7 @@ pub struct ImageUpdateAutomation {
 }
 
 /// A Flux `Kustomization` (`kustomize.toolkit.fluxcd.io`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FluxKustomization {
     /// Where it is defined.
     pub origin: Origin,
@@ -195,7 +195,7 @@ pub struct FluxKustomization {
 }
 
 /// A kustomize `kustomization.yaml` (`kustomize.config.k8s.io`, or a file named like one).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct KustomizeFile {
     /// Where it is defined.
     pub origin: Origin,
@@ -210,7 +210,7 @@ pub struct KustomizeFile {
 }
 
 /// One patch of a kustomization.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Patch {
     /// The patch body: an inline mapping or JSON 6902 list, or `None` when it comes from a file.
     pub inline: Option<Node>,
@@ -221,7 +221,7 @@ pub struct Patch {
 }
 
 /// A patch `target`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PatchTarget {
     /// `kind`.
     pub kind: Option<String>,
@@ -238,7 +238,7 @@ pub struct PatchTarget {
 /// Any object fluxtag reads.
 // A repository holds few objects; boxing the larger variants would buy nothing measurable.
 #[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum FluxObject {
     /// An `ImagePolicy`.
     Policy(ImagePolicy),

@@ -21,7 +21,7 @@ use crate::text::{LineIndex, contains_bytes};
 use crate::yaml::{Depth, Node, Parser, YamlFile};
 
 /// Everything read from one file.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FileAnalysis {
     /// The file, relative to the root, `/`-separated.
     pub path: String,
@@ -35,6 +35,26 @@ pub struct FileAnalysis {
     pub parsed: bool,
     /// The document roots of image objects, by document index (kustomize patches apply to them).
     pub object_roots: Vec<(usize, Node)>,
+}
+
+/// [`Index::policies`] by namespace and name (see [`Index::policy_lookup`]).
+#[derive(Debug, Default)]
+pub struct PolicyLookup<'a> {
+    /// The first policy of each namespace and name.
+    by_key: std::collections::HashMap<(&'a str, &'a str), usize>,
+    /// The first policy of each name among those whose namespace is unknown.
+    by_name: std::collections::HashMap<&'a str, usize>,
+}
+
+impl PolicyLookup<'_> {
+    /// The index of the policy a marker names: exact namespace and name, or, for policies whose
+    /// namespace is unknown, the name alone (the second value says so).
+    pub fn find(&self, namespace: &str, name: &str) -> Option<(usize, bool)> {
+        self.by_key
+            .get(&(namespace, name))
+            .map(|&i| (i, false))
+            .or_else(|| self.by_name.get(name).map(|&i| (i, true)))
+    }
 }
 
 /// Reads one file: a byte prefilter first, then the documents that may hold markers or objects.
@@ -456,6 +476,26 @@ impl Index {
                     .find(|p| p.name == name && p.namespace.is_none())
                     .map(|p| (p, true))
             })
+    }
+
+    /// A hash lookup of [`Index::policies`] that answers as [`Index::find_policy`] does, with
+    /// indices, without scanning every policy per marker.
+    pub fn policy_lookup(&self) -> PolicyLookup<'_> {
+        let mut lookup = PolicyLookup::default();
+        for (i, policy) in self.policies.iter().enumerate() {
+            match policy.namespace.as_deref() {
+                Some(namespace) => {
+                    lookup
+                        .by_key
+                        .entry((namespace, policy.name.as_str()))
+                        .or_insert(i);
+                }
+                None => {
+                    lookup.by_name.entry(policy.name.as_str()).or_insert(i);
+                }
+            }
+        }
+        lookup
     }
 
     /// Indices into [`Index::policies`] of every policy the markers of `path` can reach: the

@@ -21,7 +21,7 @@ use crate::yaml::{Document, Node, NodeValue, ScalarStyle, YamlFile};
 pub const SCREENING_TOKEN: &[u8] = b"\"$imagepolicy\"";
 
 /// What a marker writes (spec §1.5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum MarkerKind {
     /// `ns:name`: the whole reference, `name:tag` or `name:tag@digest`.
     Image,
@@ -56,7 +56,7 @@ impl MarkerKind {
 }
 
 /// The policy a marker names.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct PolicyTarget {
     /// The ImagePolicy's namespace.
     pub namespace: String,
@@ -67,7 +67,7 @@ pub struct PolicyTarget {
 }
 
 /// Why a marker's reference names no policy.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ReferenceProblem {
     /// No namespace (`"app"`).
     NoNamespace,
@@ -121,7 +121,7 @@ pub fn parse_reference(reference: &str) -> Result<PolicyTarget, ReferenceProblem
 }
 
 /// Where the marker comment sits relative to its scalar.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Placement {
     /// At the end of the value's line.
     LineComment,
@@ -132,7 +132,7 @@ pub enum Placement {
 }
 
 /// A marker and the scalar it annotates.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Marker {
     /// The comment, from `#` to the end of the line.
     pub comment: Range<usize>,
@@ -157,7 +157,7 @@ pub struct Marker {
 }
 
 /// Everything [`find_markers`] found in one file.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct FileMarkers {
     /// Markers Flux reads (if it reads the file at all), in source order.
     pub markers: Vec<Marker>,
@@ -168,7 +168,7 @@ pub struct FileMarkers {
 }
 
 /// A comment read as a marker candidate.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CommentClass {
     /// Not meant as a marker (no marker shape, prose).
     NotMarker,

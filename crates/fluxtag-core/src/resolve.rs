@@ -385,11 +385,24 @@ pub fn resolve(index: &Index, tags: &dyn Fn(&str, &RepositoryEntry) -> TagLookup
         }
     }
     let keys = index.policy_keys();
+    let lookup = index.policy_lookup();
+    let context = MarkerContext {
+        index,
+        evaluated: &evaluated,
+        keys: &keys,
+        lookup: &lookup,
+    };
     for (path, analysis) in &index.files {
         let skipped = analysis.markers.skipped.is_some();
+        if analysis.markers.markers.is_empty() {
+            report
+                .diagnostics
+                .extend(analysis.markers.diagnostics.iter().cloned());
+            continue;
+        }
         let vars = index.variables_for(path);
         for marker in &analysis.markers.markers {
-            let resolved = resolve_marker(index, &evaluated, &keys, path, marker, skipped, &vars);
+            let resolved = resolve_marker(&context, path, marker, skipped, &vars);
             report.diagnostics.extend(resolved.1);
             report.markers.push(resolved.0);
         }
@@ -539,10 +552,16 @@ pub fn value_for(kind: MarkerKind, image: &str, latest: &LatestRef) -> String {
 }
 
 #[allow(clippy::too_many_arguments)]
+/// What resolving every marker shares.
+struct MarkerContext<'a> {
+    index: &'a Index,
+    evaluated: &'a [Evaluated],
+    keys: &'a [String],
+    lookup: &'a crate::index::PolicyLookup<'a>,
+}
+
 fn resolve_marker(
-    index: &Index,
-    evaluated: &[Evaluated],
-    keys: &[String],
+    context: &MarkerContext<'_>,
     path: &str,
     marker: &Marker,
     skipped: bool,
@@ -583,7 +602,13 @@ fn resolve_marker(
         }
     };
     out.target = Some(target.clone());
-    let Some((policy, by_name)) = index.find_policy(&target.namespace, &target.name) else {
+    let MarkerContext {
+        index,
+        evaluated,
+        keys,
+        lookup,
+    } = context;
+    let Some((position, by_name)) = lookup.find(&target.namespace, &target.name) else {
         let wanted = format!("{}:{}", target.namespace, target.name);
         let suggestions = closest(&wanted, keys);
         let mut d = Diagnostic::new(
@@ -616,8 +641,8 @@ fn resolve_marker(
         diagnostics.push(d);
         return (out, diagnostics);
     };
-    let position = index.policies.iter().position(|p| std::ptr::eq(p, policy));
-    out.policy = position;
+    let policy = &index.policies[position];
+    out.policy = Some(position);
     let related = Related {
         path: policy.object.origin.path.clone(),
         range: name_range(&policy.object),
@@ -650,7 +675,7 @@ fn resolve_marker(
             .with_related(related.clone()),
         );
     }
-    let Some(evaluated) = position.and_then(|i| evaluated.get(i)) else {
+    let Some(evaluated) = evaluated.get(position) else {
         out.status = MarkerStatus::Unresolved;
         return (out, diagnostics);
     };

@@ -30,7 +30,7 @@ pub struct LineCol {
 }
 
 /// The start offset of every line of a file.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct LineIndex {
     line_starts: Vec<usize>,
     len: usize,

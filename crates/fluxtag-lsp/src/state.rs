@@ -114,6 +114,7 @@ impl Folder {
                 root: root.clone(),
                 texts: BTreeMap::new(),
                 index: Index::default(),
+                cache_stats: Default::default(),
             },
             root,
             indexed: false,
@@ -155,6 +156,7 @@ impl Folder {
                 automations: index.automations.clone(),
                 ..Index::default()
             },
+            cache_stats: Default::default(),
         }
     }
 

@@ -8,6 +8,7 @@
 //! It must not render anything, print, exit the process, or know the language server protocol:
 //! front ends do that with what it returns. Policy decisions stay in `fluxtag-core`.
 
+pub mod cache;
 pub mod tags;
 pub mod walk;
 pub mod write;
@@ -16,6 +17,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use cache::{AnalysisCache, CacheSettings, CacheStats, ContentHash};
 use fluxtag_core::index::{FileAnalysis, Index, analyze_file};
 use fluxtag_core::resolve::{Report, resolve};
 use fluxtag_core::yaml::{self, Node, Parser};
@@ -43,6 +45,15 @@ pub enum Unreadable {
     Skip,
 }
 
+/// How [`Workspace::load_with_options`] reads a repository.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// What an unreadable file does.
+    pub unreadable: Unreadable,
+    /// The analysis cache to read and update ([`cache`]), or `None` to parse every file.
+    pub cache: Option<CacheSettings>,
+}
+
 /// A repository read from disk: every parsed file's bytes and the index built from them.
 #[derive(Debug, Clone)]
 pub struct Workspace {
@@ -52,6 +63,8 @@ pub struct Workspace {
     pub texts: BTreeMap<String, Vec<u8>>,
     /// The index of the whole repository.
     pub index: Index,
+    /// What the analysis cache did during the load (all zero without a cache).
+    pub cache_stats: CacheStats,
 }
 
 impl Workspace {
@@ -67,28 +80,80 @@ impl Workspace {
     /// [`Workspace::load`], deciding what an unreadable file does: fail the load (a command
     /// line run), or be left out (an editor's folder changes under it between walk and read).
     pub fn load_with(root: &Path, unreadable: Unreadable) -> Result<Workspace, WorkspaceError> {
+        Workspace::load_with_options(
+            root,
+            &LoadOptions {
+                unreadable,
+                cache: None,
+            },
+        )
+    }
+
+    /// [`Workspace::load_with`], reusing the analyses of unchanged files from the analysis
+    /// cache when `options.cache` names one, and updating it when anything changed. The result
+    /// is the same with or without a cache.
+    pub fn load_with_options(
+        root: &Path,
+        options: &LoadOptions,
+    ) -> Result<Workspace, WorkspaceError> {
         let files = walk::read_yaml_files(root)?;
-        let analyses = analyze_all(&files);
+        let mut cache = options
+            .cache
+            .as_ref()
+            .map(|settings| AnalysisCache::open(settings, root));
+        let analysed = analyze_all(&files, cache.as_ref());
+        let mut stats = CacheStats::default();
         let mut kept = Vec::with_capacity(files.len());
+        let mut hashes: Vec<Option<ContentHash>> = Vec::with_capacity(files.len());
         let mut texts = BTreeMap::new();
-        for ((relative, read), analysis) in files.into_iter().zip(analyses) {
-            let (text, analysis) = match (read, analysis) {
-                (Ok(text), Some(analysis)) => (text, analysis),
-                (Err(_), _) if unreadable == Unreadable::Skip => continue,
-                (Err(error), _) => return Err(error.into()),
-                // Every file read was analysed.
-                (Ok(_), None) => continue,
+        for ((relative, read), analysed) in files.into_iter().zip(analysed) {
+            let text = match (read, options.unreadable) {
+                (Ok(text), _) => text,
+                (Err(_), Unreadable::Skip) => continue,
+                (Err(error), Unreadable::Fail) => return Err(error.into()),
+            };
+            let (analysis, hash) = match analysed {
+                Analysed::Cached(hash) => {
+                    // `analyze_all` only says `Cached` for what the cache holds.
+                    let analysis = cache
+                        .as_mut()
+                        .and_then(|cache| cache.take(&relative))
+                        .unwrap_or_else(|| analyze_file(&mut Parser::new(), &relative, &text));
+                    stats.hits += 1;
+                    (analysis, Some(hash))
+                }
+                Analysed::Fresh(analysis, hash) => {
+                    if analysis.parsed && cache.is_some() {
+                        stats.misses += 1;
+                    }
+                    (*analysis, hash)
+                }
+                Analysed::Unreadable => continue,
             };
             if analysis.parsed {
                 texts.insert(relative, text);
             }
             kept.push(analysis);
+            hashes.push(hash);
+        }
+        if let Some(cache) = &cache
+            && (stats.misses > 0 || !cache.is_empty())
+        {
+            let parsed: Vec<(&FileAnalysis, ContentHash)> = kept
+                .iter()
+                .zip(&hashes)
+                .filter(|(analysis, _)| analysis.parsed)
+                .filter_map(|(analysis, hash)| Some((analysis, (*hash)?)))
+                .collect();
+            // The cache only saves time; failing to write it changes no result.
+            stats.written = cache.write(&parsed).is_ok();
         }
         let index = build_index(root, kept, &texts);
         Ok(Workspace {
             root: root.to_path_buf(),
             texts,
             index,
+            cache_stats: stats,
         })
     }
 
@@ -125,18 +190,37 @@ impl Workspace {
     }
 }
 
+/// What [`analyze_all`] made of one file.
+enum Analysed {
+    /// The file could not be read.
+    Unreadable,
+    /// The cache holds the analysis of these bytes (their hash).
+    Cached(ContentHash),
+    /// Analysed now, with the hash of its bytes when a cache is in use.
+    Fresh(Box<FileAnalysis>, Option<ContentHash>),
+}
+
 /// Below this many files, one thread does all the work (spawning costs more than it saves).
 const FILES_PER_THREAD: usize = 32;
 
 /// Analyses every file that could be read, in parallel on up to `available_parallelism` threads
 /// that take the next file from a shared counter, each with its own parser (files differ a lot
-/// in size, so a shared counter balances better than fixed shares). Returns one analysis per
-/// file, in the order of `files`; `None` for a file that could not be read.
-fn analyze_all(files: &[walk::ReadFile]) -> Vec<Option<FileAnalysis>> {
+/// in size, so a shared counter balances better than fixed shares). With a cache, a file whose
+/// bytes the cache holds is not parsed. Returns one result per file, in the order of `files`.
+fn analyze_all(files: &[walk::ReadFile], cache: Option<&AnalysisCache>) -> Vec<Analysed> {
     let one = |parser: &mut Parser, (relative, read): &walk::ReadFile| {
-        read.as_ref()
-            .ok()
-            .map(|text| analyze_file(parser, relative, text))
+        let Ok(text) = read else {
+            return Analysed::Unreadable;
+        };
+        let Some(cache) = cache else {
+            return Analysed::Fresh(Box::new(analyze_file(parser, relative, text)), None);
+        };
+        let hash = cache::content_hash(text);
+        if cache.contains(relative, &hash) {
+            Analysed::Cached(hash)
+        } else {
+            Analysed::Fresh(Box::new(analyze_file(parser, relative, text)), Some(hash))
+        }
     };
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
@@ -158,8 +242,9 @@ fn analyze_all(files: &[walk::ReadFile]) -> Vec<Option<FileAnalysis>> {
             done.push((i, one(&mut parser, file)));
         }
     };
-    let mut slots: Vec<Option<FileAnalysis>> =
-        std::iter::repeat_with(|| None).take(files.len()).collect();
+    let mut slots: Vec<Analysed> = std::iter::repeat_with(|| Analysed::Unreadable)
+        .take(files.len())
+        .collect();
     std::thread::scope(|scope| {
         // This thread works too, beside `threads - 1` helpers.
         let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
@@ -171,8 +256,8 @@ fn analyze_all(files: &[walk::ReadFile]) -> Vec<Option<FileAnalysis>> {
                 Err(payload) => std::panic::resume_unwind(payload),
             }
         }
-        for (i, analysis) in batches.into_iter().flatten() {
-            slots[i] = analysis;
+        for (i, analysed) in batches.into_iter().flatten() {
+            slots[i] = analysed;
         }
     });
     slots

@@ -56,7 +56,7 @@ pub struct Document {
 }
 
 /// A `#` comment.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Comment {
     /// From the `#` to the end of the line (line break excluded).
     pub range: Range<usize>,
@@ -72,7 +72,7 @@ pub struct SyntaxError {
 }
 
 /// A YAML node with its span.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Node {
     /// Bytes of the node's content (tag and anchor excluded).
     pub range: Range<usize>,
@@ -85,7 +85,7 @@ pub struct Node {
 }
 
 /// The content of a [`Node`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum NodeValue {
     /// A block or flow mapping.
     Mapping(Vec<Entry>),
@@ -98,7 +98,7 @@ pub enum NodeValue {
 }
 
 /// A key and its value in a mapping.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Entry {
     /// The key node.
     pub key: Node,
@@ -109,7 +109,7 @@ pub struct Entry {
 }
 
 /// An item of a sequence.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Item {
     /// Offset of the `-` of a block sequence item.
     pub dash: Option<usize>,
@@ -118,7 +118,7 @@ pub struct Item {
 }
 
 /// A scalar: its style and decoded value.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Scalar {
     /// How it is written.
     pub style: ScalarStyle,

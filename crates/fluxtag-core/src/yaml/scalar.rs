@@ -7,7 +7,7 @@
 //! stale type tags Flux emits.
 
 /// How a scalar is written in the source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum ScalarStyle {
     /// Unquoted.
     Plain,

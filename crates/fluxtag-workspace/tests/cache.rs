@@ -1,0 +1,263 @@
+//! The analysis cache (`fluxtag_workspace::cache`): a load with a cache gives exactly what a load
+//! without one gives, reuses what did not change, and survives any damage to its file.
+
+// Test code may panic on what it set up itself.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+
+use fluxtag_core::resolve::Report;
+use fluxtag_workspace::cache::{CacheSettings, CacheStats};
+use fluxtag_workspace::{LoadOptions, TagTable, Unreadable, Workspace};
+
+const POLICY: &str = "apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImagePolicy
+metadata:
+  name: app
+  namespace: flux-system
+spec:
+  imageRepositoryRef:
+    name: app
+  policy:
+    semver:
+      range: '>=1.0.0'
+---
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageRepository
+metadata:
+  name: app
+  namespace: flux-system
+spec:
+  image: ghcr.io/org/app
+  interval: 1h
+";
+
+/// A small repository: a policy file, marked files (one with a typo), a kustomization, a file
+/// without markers and a file Flux skips.
+fn repository() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("flux/policy.yaml", POLICY);
+    write(
+        "apps/app/deployment.yaml",
+        "spec:\n  image: ghcr.io/org/app:1.0.0 # {\"$imagepolicy\": \"flux-system:app\"}\n",
+    );
+    write(
+        "apps/other/deployment.yaml",
+        "spec:\n  image: ghcr.io/org/app:1.0.0 # {\"$imagepolicy\": \"flux-system:ap\"}\n",
+    );
+    write(
+        "apps/kustomization.yaml",
+        "resources:\n  - app/deployment.yaml\nnamespace: apps\n",
+    );
+    write(
+        "apps/service.yaml",
+        "kind: Service\nmetadata:\n  name: app\n",
+    );
+    write(
+        "apps/skipped.yaml",
+        "%YAML 1.2\n---\nimage: x:1 # {\"$imagepolicy\": \"flux-system:app\"}\n",
+    );
+    dir
+}
+
+fn settings(cache: &Path, generation: &str) -> LoadOptions {
+    LoadOptions {
+        unreadable: Unreadable::Fail,
+        cache: Some(CacheSettings {
+            dir: cache.to_path_buf(),
+            generation: generation.to_string(),
+        }),
+    }
+}
+
+fn load(root: &Path, options: &LoadOptions) -> Workspace {
+    Workspace::load_with_options(root, options).unwrap()
+}
+
+/// Everything a load produced that a user can see, as text.
+fn observable(workspace: &Workspace) -> String {
+    let report: Report = workspace.resolve(&TagTable::default());
+    format!(
+        "{:#?}\n{:#?}\n{:#?}\n{:#?}",
+        workspace.index.files, workspace.texts, report.markers, report.diagnostics
+    )
+}
+
+fn cache_files(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .map(|listing| listing.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_warm_load_reuses_every_parsed_file_and_gives_the_same_result() {
+    let repo = repository();
+    let cache = tempfile::tempdir().unwrap();
+    let options = settings(cache.path(), "test 1");
+    let uncached = load(
+        repo.path(),
+        &LoadOptions {
+            unreadable: Unreadable::Fail,
+            cache: None,
+        },
+    );
+    assert_eq!(uncached.cache_stats, CacheStats::default());
+
+    let cold = load(repo.path(), &options);
+    // Parsed: the policy file, two marked files, the kustomization and the skipped file (its
+    // marker bytes make it parsed); the service has neither markers nor image objects.
+    assert_eq!(
+        cold.cache_stats,
+        CacheStats {
+            hits: 0,
+            misses: 5,
+            written: true
+        }
+    );
+    assert_eq!(cache_files(cache.path()).len(), 1);
+
+    let warm = load(repo.path(), &options);
+    assert_eq!(
+        warm.cache_stats,
+        CacheStats {
+            hits: 5,
+            misses: 0,
+            written: false
+        }
+    );
+    assert_eq!(observable(&uncached), observable(&cold));
+    assert_eq!(observable(&uncached), observable(&warm));
+    // The typo is still reported from the cached analysis.
+    assert!(observable(&warm).contains("PolicyNotFound"));
+}
+
+#[test]
+fn a_changed_file_is_parsed_again_and_the_others_reused() {
+    let repo = repository();
+    let cache = tempfile::tempdir().unwrap();
+    let options = settings(cache.path(), "test 1");
+    load(repo.path(), &options);
+    let marked = repo.path().join("apps/other/deployment.yaml");
+    std::fs::write(
+        &marked,
+        "spec:\n  image: ghcr.io/org/app:2.0.0 # {\"$imagepolicy\": \"flux-system:app\"}\n",
+    )
+    .unwrap();
+
+    let after = load(repo.path(), &options);
+    assert_eq!(
+        after.cache_stats,
+        CacheStats {
+            hits: 4,
+            misses: 1,
+            written: true
+        }
+    );
+    let fresh = load(
+        repo.path(),
+        &LoadOptions {
+            unreadable: Unreadable::Fail,
+            cache: None,
+        },
+    );
+    assert_eq!(observable(&after), observable(&fresh));
+    assert!(!observable(&after).contains("PolicyNotFound"));
+    assert!(observable(&after).contains("2.0.0"));
+}
+
+#[test]
+fn a_removed_file_leaves_the_cache_and_a_file_that_lost_its_markers_too() {
+    let repo = repository();
+    let cache = tempfile::tempdir().unwrap();
+    let options = settings(cache.path(), "test 1");
+    load(repo.path(), &options);
+    std::fs::remove_file(repo.path().join("apps/other/deployment.yaml")).unwrap();
+    std::fs::write(repo.path().join("apps/skipped.yaml"), "kind: ConfigMap\n").unwrap();
+
+    let after = load(repo.path(), &options);
+    assert_eq!(
+        after.cache_stats,
+        CacheStats {
+            hits: 3,
+            misses: 0,
+            written: true
+        }
+    );
+    // The rewritten cache holds exactly the three files still parsed.
+    let again = load(repo.path(), &options);
+    assert_eq!(
+        again.cache_stats,
+        CacheStats {
+            hits: 3,
+            misses: 0,
+            written: false
+        }
+    );
+    assert!(!again.index.files.contains_key("apps/other/deployment.yaml"));
+}
+
+#[test]
+fn a_damaged_cache_file_is_ignored_and_replaced() {
+    let repo = repository();
+    let cache = tempfile::tempdir().unwrap();
+    let options = settings(cache.path(), "test 1");
+    let expected = observable(&load(repo.path(), &options));
+    let file = cache_files(cache.path()).pop().unwrap();
+    let intact = std::fs::read(&file).unwrap();
+
+    let damages: Vec<Vec<u8>> = vec![
+        Vec::new(),
+        b"not a cache".to_vec(),
+        intact[..intact.len() / 2].to_vec(),
+        intact[..20].to_vec(),
+        intact.iter().map(|b| b ^ 0x5a).collect(),
+    ];
+    for damaged in damages {
+        std::fs::write(&file, &damaged).unwrap();
+        let workspace = load(repo.path(), &options);
+        assert_eq!(workspace.cache_stats.hits, 0, "a damaged file gave hits");
+        assert!(workspace.cache_stats.written);
+        assert_eq!(observable(&workspace), expected);
+        assert_eq!(std::fs::read(&file).unwrap(), intact);
+    }
+}
+
+#[test]
+fn another_generation_or_root_does_not_use_the_cache() {
+    let repo = repository();
+    let cache = tempfile::tempdir().unwrap();
+    load(repo.path(), &settings(cache.path(), "build A"));
+    let other_build = load(repo.path(), &settings(cache.path(), "build B"));
+    assert_eq!(other_build.cache_stats.hits, 0);
+    assert_eq!(other_build.cache_stats.misses, 5);
+
+    // The same files under another root get their own cache file.
+    let copy = repository();
+    let other_root = load(copy.path(), &settings(cache.path(), "build B"));
+    assert_eq!(other_root.cache_stats.hits, 0);
+    assert_eq!(cache_files(cache.path()).len(), 2);
+}
+
+#[test]
+fn an_unwritable_cache_directory_changes_nothing_but_speed() {
+    let repo = repository();
+    let blocker = tempfile::NamedTempFile::new().unwrap();
+    // A regular file where the directory should be: creating the directory fails.
+    let options = settings(&blocker.path().join("analysis"), "test 1");
+    let workspace = load(repo.path(), &options);
+    assert_eq!(workspace.cache_stats.misses, 5);
+    assert!(!workspace.cache_stats.written);
+    let uncached = load(
+        repo.path(),
+        &LoadOptions {
+            unreadable: Unreadable::Fail,
+            cache: None,
+        },
+    );
+    assert_eq!(observable(&workspace), observable(&uncached));
+}
