@@ -12,6 +12,8 @@ cargo build --release --quiet
 bin="$PWD/target/release/fluxtag"
 dir="$(mktemp -d)"
 trap 'rm -rf "$dir"' EXIT
+# The analysis cache of these runs lives in the temporary directory.
+export XDG_CACHE_HOME="$dir/cache"
 
 python3 - "$dir" "$megabytes" <<'PY'
 import os, sys
@@ -59,4 +61,14 @@ print("diagnostic codes:", sorted({d["code"] for d in r["diagnostics"]}))
 PY
 echo "exit code: $code"
 tail -1 "$dir/time.txt"
-echo "wall time: $(echo "$end - $start" | bc) s"
+echo "wall time: $(echo "$end - $start" | bc) s (first run: every file parsed, analysis cache written)"
+
+# A second run reads the analysis cache instead of parsing.
+start=$(date +%s.%N)
+set +e
+/usr/bin/time -f "peak RSS: %M KiB" "$bin" check --root "$dir" --tags-from "$dir/tags.json" --format json > "$dir/out2.json" 2> "$dir/time.txt"
+set -e
+end=$(date +%s.%N)
+cmp -s "$dir/out.json" "$dir/out2.json" && echo "second run: same output" || echo "second run: OUTPUT DIFFERS"
+tail -1 "$dir/time.txt"
+echo "wall time: $(echo "$end - $start" | bc) s (second run: analysis cache, $(du -sh "$XDG_CACHE_HOME" | cut -f1))"
