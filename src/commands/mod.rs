@@ -89,8 +89,9 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
 /// build cannot be identified (then every file is parsed, which gives the same result).
 ///
 /// The cache goes beside the tag cache: `DIR/analysis` with `--cache-dir DIR`, else
-/// `fluxtag/analysis` in the user's cache directory. Its generation is this version and the
-/// size and modification time of the running executable, so that any rebuild starts afresh.
+/// `fluxtag/analysis` in the user's cache directory. Its generation is this version, the build
+/// identity `build.rs` computes from the analysing crates' sources, and the size and
+/// modification time of the running executable, so that any rebuild starts afresh.
 pub fn cache_settings(
     args: &CacheArgs,
     tags: &TagSettings,
@@ -112,8 +113,9 @@ pub fn cache_settings(
     Some(CacheSettings {
         dir,
         generation: format!(
-            "{} {} {}",
+            "{} {} {} {}",
             env!("CARGO_PKG_VERSION"),
+            env!("FLUXTAG_BUILD_ID"),
             executable.len(),
             modified.as_nanos()
         ),

@@ -551,7 +551,6 @@ pub fn value_for(kind: MarkerKind, image: &str, latest: &LatestRef) -> String {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 /// What resolving every marker shares.
 struct MarkerContext<'a> {
     index: &'a Index,

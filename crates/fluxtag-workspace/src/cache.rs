@@ -8,10 +8,13 @@
 //! derives from its build, and any other build's cache is ignored.
 //!
 //! The cache is an optimisation and never an error: a cache file that is missing, unreadable,
-//! truncated, of another format or generation or root is ignored (and replaced on the next
+//! truncated, damaged (its entries carry a SHA-256 checked before decoding, and decoding must use
+//! every byte), of another format or generation or root is ignored (and replaced on the next
 //! write); a failed write leaves the previous file in place. Writes go to a temporary file in the
-//! same directory, then a rename, so a reader never sees half a file. Cache files of roots not
-//! used for [`STALE_AFTER`] are deleted when a cache is written.
+//! same directory, then a rename, so a reader never sees half a file. A cache file is touched when
+//! a load uses it unchanged; other roots' cache files (and temporary files of killed runs) not
+//! touched for [`STALE_AFTER`] are deleted when a cache is written. Only files named as this module
+//! names them, and starting with its magic bytes, are ever deleted.
 //!
 //! This module must not decide anything about the files' meaning; it stores what the core
 //! returned, byte for byte.
@@ -29,7 +32,7 @@ use sha2::Digest as _;
 const FORMAT_VERSION: u32 = 1;
 /// The first bytes of every cache file.
 const MAGIC: &[u8; 16] = b"fluxtag-analysis";
-/// Cache files not written for this long are deleted when another cache file is written.
+/// Cache files not written or used for this long are deleted when another cache file is written.
 pub const STALE_AFTER: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 
 /// The SHA-256 of a file's bytes.
@@ -64,6 +67,8 @@ struct Header {
     version: u32,
     generation: String,
     root: String,
+    /// The SHA-256 of the encoded entries that follow.
+    entries_hash: ContentHash,
 }
 
 /// One cached file, generic over owning or borrowing the analysis so that writing does not
@@ -86,8 +91,9 @@ pub struct AnalysisCache {
 
 impl AnalysisCache {
     /// Reads the cache of `root` from `settings.dir`; an unusable or missing file gives an empty
-    /// cache.
+    /// cache. The root is canonicalised first, so that `.` and its absolute path share a cache.
     pub fn open(settings: &CacheSettings, root: &Path) -> AnalysisCache {
+        let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
         let root = root.to_string_lossy().into_owned();
         let file = settings.dir.join(file_name(&root));
         let entries = std::fs::read(&file)
@@ -131,6 +137,29 @@ impl AnalysisCache {
         self.entries.remove(path).map(|(_, analysis)| analysis)
     }
 
+    /// Marks the cache file as used (its modification time is what pruning looks at), when it
+    /// was last marked more than a day ago; a load that changed nothing calls this instead of
+    /// [`AnalysisCache::write`].
+    pub fn touch(&self) {
+        const DAY: Duration = Duration::from_secs(24 * 60 * 60);
+        let Some(file) = &self.file else {
+            return;
+        };
+        let Ok(opened) = std::fs::File::options().append(true).open(file) else {
+            return;
+        };
+        let now = SystemTime::now();
+        let old = opened
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|modified| now.duration_since(modified).ok())
+            .is_some_and(|age| age > DAY);
+        if old {
+            let _ = opened.set_modified(now);
+        }
+    }
+
     /// Replaces the cache file with `parsed` (every parsed file of this run and the hash of its
     /// bytes), atomically, then deletes other roots' cache files unused for [`STALE_AFTER`].
     pub fn write(&self, parsed: &[(&FileAnalysis, ContentHash)]) -> std::io::Result<()> {
@@ -165,12 +194,6 @@ fn encode(
     root: &str,
     parsed: &[(&FileAnalysis, ContentHash)],
 ) -> Result<Vec<u8>, postcard::Error> {
-    let header = Header {
-        magic: *MAGIC,
-        version: FORMAT_VERSION,
-        generation: generation.to_string(),
-        root: root.to_string(),
-    };
     let entries: Vec<Entry<&FileAnalysis>> = parsed
         .iter()
         .map(|(analysis, hash)| Entry {
@@ -179,8 +202,16 @@ fn encode(
             analysis: *analysis,
         })
         .collect();
+    let entries = postcard::to_stdvec(&entries)?;
+    let header = Header {
+        magic: *MAGIC,
+        version: FORMAT_VERSION,
+        generation: generation.to_string(),
+        root: root.to_string(),
+        entries_hash: content_hash(&entries),
+    };
     let mut bytes = postcard::to_stdvec(&header)?;
-    bytes.extend(postcard::to_stdvec(&entries)?);
+    bytes.extend(entries);
     Ok(bytes)
 }
 
@@ -194,10 +225,15 @@ fn decode(
         || header.version != FORMAT_VERSION
         || header.generation != generation
         || header.root != root
+        || header.entries_hash != content_hash(rest)
     {
         return None;
     }
-    let entries: Vec<Entry<FileAnalysis>> = postcard::from_bytes(rest).ok()?;
+    let (entries, unused): (Vec<Entry<FileAnalysis>>, &[u8]) =
+        postcard::take_from_bytes(rest).ok()?;
+    if !unused.is_empty() {
+        return None;
+    }
     Some(
         entries
             .into_iter()
@@ -208,7 +244,28 @@ fn decode(
     )
 }
 
-/// Deletes cache files in `dir` other than `keep` that were not written for [`STALE_AFTER`].
+/// Whether `name` is a name [`file_name`] gives, or a temporary file of a write.
+fn is_cache_name(name: &str) -> bool {
+    let named = name.strip_suffix(".bin").is_some_and(|stem| {
+        stem.len() == 24 && stem.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    });
+    named || name.starts_with(".tmp")
+}
+
+/// Whether the file at `path` starts with the cache's magic bytes.
+fn starts_with_magic(path: &Path) -> bool {
+    use std::io::Read as _;
+    // postcard writes a fixed-size byte array as its bytes, with no length: the file begins
+    // with the magic (a test checks it).
+    let mut start = [0u8; MAGIC.len()];
+    std::fs::File::open(path)
+        .and_then(|mut file| file.read_exact(&mut start))
+        .is_ok_and(|()| start == *MAGIC)
+}
+
+/// Deletes cache files in `dir` other than `keep` that were not written or used for
+/// [`STALE_AFTER`]: only files named as this module names them and starting with its magic
+/// bytes, or its temporary files, so that a directory shared with anything else loses nothing.
 fn prune(dir: &Path, keep: &Path) {
     let Ok(listing) = std::fs::read_dir(dir) else {
         return;
@@ -216,7 +273,11 @@ fn prune(dir: &Path, keep: &Path) {
     let now = SystemTime::now();
     for entry in listing.flatten() {
         let path = entry.path();
-        if path == keep || path.extension().is_none_or(|e| e != "bin") {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else {
+            continue;
+        };
+        if path == keep || !is_cache_name(name) {
             continue;
         }
         let old = entry
@@ -225,7 +286,7 @@ fn prune(dir: &Path, keep: &Path) {
             .ok()
             .and_then(|modified| now.duration_since(modified).ok())
             .is_some_and(|age| age > STALE_AFTER);
-        if old {
+        if old && (name.starts_with(".tmp") || starts_with_magic(&path)) {
             let _ = std::fs::remove_file(path);
         }
     }
@@ -305,19 +366,27 @@ mod tests {
         assert!(decode(&bytes, "generation", "/elsewhere").is_none());
     }
 
-    /// Other roots' cache files are deleted once unused for [`STALE_AFTER`]; recent ones and
-    /// files that are not cache files stay.
+    /// Other roots' cache files are deleted once unused for [`STALE_AFTER`], with leftover
+    /// temporary files; recent ones stay, and so does every file fluxtag did not write, however
+    /// old, even one named like a cache file.
     #[test]
     fn old_cache_files_are_pruned() {
         let dir = tempfile::tempdir().unwrap();
-        let old = dir.path().join("old.bin");
-        let recent = dir.path().join("recent.bin");
+        let cache_bytes = [MAGIC.as_slice(), b"rest"].concat();
+        let old = dir.path().join("0123456789abcdef01234567.bin");
+        let recent = dir.path().join("aaaaaaaaaaaaaaaaaaaaaaaa.bin");
+        let temporary = dir.path().join(".tmpAbCdEf");
+        let foreign_bin = dir.path().join("model.bin");
+        let foreign_named = dir.path().join("bbbbbbbbbbbbbbbbbbbbbbbb.bin");
         let other = dir.path().join("notes.txt");
-        for path in [&old, &recent, &other] {
-            std::fs::write(path, b"x").unwrap();
+        for path in [&old, &recent] {
+            std::fs::write(path, &cache_bytes).unwrap();
+        }
+        for path in [&temporary, &foreign_bin, &foreign_named, &other] {
+            std::fs::write(path, b"someone else's bytes").unwrap();
         }
         let long_ago = SystemTime::now() - STALE_AFTER - Duration::from_secs(60);
-        for path in [&old, &other] {
+        for path in [&old, &temporary, &foreign_bin, &foreign_named, &other] {
             std::fs::File::options()
                 .write(true)
                 .open(path)
@@ -332,8 +401,15 @@ mod tests {
         let cache = AnalysisCache::open(&settings, Path::new("/some/root"));
         cache.write(&[]).unwrap();
         assert!(!old.exists());
+        assert!(!temporary.exists());
         assert!(recent.exists());
+        assert!(foreign_bin.exists());
+        assert!(foreign_named.exists());
         assert!(other.exists());
-        assert!(cache.file().unwrap().exists());
+        let written = cache.file().unwrap();
+        assert!(is_cache_name(
+            &written.file_name().unwrap().to_string_lossy()
+        ));
+        assert!(starts_with_magic(written));
     }
 }

@@ -136,17 +136,20 @@ impl Workspace {
             kept.push(analysis);
             hashes.push(hash);
         }
-        if let Some(cache) = &cache
-            && (stats.misses > 0 || !cache.is_empty())
-        {
-            let parsed: Vec<(&FileAnalysis, ContentHash)> = kept
-                .iter()
-                .zip(&hashes)
-                .filter(|(analysis, _)| analysis.parsed)
-                .filter_map(|(analysis, hash)| Some((analysis, (*hash)?)))
-                .collect();
-            // The cache only saves time; failing to write it changes no result.
-            stats.written = cache.write(&parsed).is_ok();
+        if let Some(cache) = &cache {
+            // What is left in the cache after the hits were taken changed or went away.
+            if stats.misses > 0 || !cache.is_empty() {
+                let parsed: Vec<(&FileAnalysis, ContentHash)> = kept
+                    .iter()
+                    .zip(&hashes)
+                    .filter(|(analysis, _)| analysis.parsed)
+                    .filter_map(|(analysis, hash)| Some((analysis, (*hash)?)))
+                    .collect();
+                // The cache only saves time; failing to write it changes no result.
+                stats.written = cache.write(&parsed).is_ok();
+            } else {
+                cache.touch();
+            }
         }
         let index = build_index(root, kept, &texts);
         Ok(Workspace {

@@ -1,10 +1,12 @@
 //! Finding and reading the repository's YAML files.
 //!
-//! The walk honours `.gitignore` and `.git/info/exclude` as git does (the controllers only ever
-//! see what is committed, `fluxtag-differences.md` §5; ripgrep's `.ignore` files mean nothing to
-//! git, so nothing here), enters dot-directories other than `.git` (Flux scans them), and
-//! keeps files named `*.yaml`, `*.yml` (any case, so that `x.YAML` can be reported as skipped by
-//! Flux) and `Kustomization`/`kustomization`.
+//! The walk honours the `.gitignore` files under the root and the root's `.git/info/exclude`
+//! (the controllers only ever see what is committed, `fluxtag-differences.md` §5). It does not
+//! read `.gitignore` files above the root (when `--root` is a subdirectory of a checkout), git's
+//! global excludes file, nor ripgrep's `.ignore` files (which mean nothing to git). It enters
+//! dot-directories other than `.git` (Flux scans them), and keeps files named `*.yaml`, `*.yml`
+//! (any case, so that `x.YAML` can be reported as skipped by Flux) and
+//! `Kustomization`/`kustomization`.
 
 use std::path::{Path, PathBuf};
 
@@ -113,8 +115,8 @@ fn walk<T: Send>(
     }
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let found = std::sync::Mutex::new(Vec::new());
-    // Only `.gitignore` files and `.git/info/exclude`, as git itself: `.ignore` files are a
-    // ripgrep convention that git (and so Flux) does not follow.
+    // `.gitignore` files and `.git/info/exclude` only: `.ignore` files are a ripgrep convention
+    // that git (and so Flux) does not follow.
     ignore::WalkBuilder::new(root)
         .hidden(false)
         .ignore(false)
@@ -184,4 +186,105 @@ pub fn relative_path(root: &Path, path: &Path) -> Option<String> {
 pub fn read(root: &Path, relative: &str) -> Result<Vec<u8>, WalkError> {
     let path = root.join(relative);
     std::fs::read(&path).map_err(|source| WalkError::Read { path, source })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(root: &Path, path: &str, text: &[u8]) {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    /// What is walked: candidates by name, `.gitignore` at any depth and `.git/info/exclude`
+    /// honoured, `.ignore` files and `.git` itself not; dot-directories entered; sorted.
+    #[test]
+    fn the_walk_keeps_what_git_keeps() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for path in [
+            "a.yaml",
+            "b.yml",
+            "C.YAML",
+            "kustomization",
+            "Kustomization",
+            "notes.txt",
+            "yaml",
+            ".flux/hidden.yaml",
+            "deep/er/still.yaml",
+            "ignored/by-root.yaml",
+            "deep/ignored-here.yaml",
+            "excluded/by-info.yaml",
+            "ripgrep/only.yaml",
+            ".git/config.yaml",
+        ] {
+            write(root, path, b"a: 1\n");
+        }
+        write(root, ".gitignore", b"/ignored/\n");
+        write(root, "deep/.gitignore", b"ignored-here.yaml\n");
+        write(root, ".git/info/exclude", b"excluded/\n");
+        write(root, "ripgrep/.ignore", b"only.yaml\n");
+
+        let files = yaml_files(root).unwrap();
+        assert_eq!(
+            files,
+            [
+                ".flux/hidden.yaml",
+                "C.YAML",
+                "Kustomization",
+                "a.yaml",
+                "b.yml",
+                "deep/er/still.yaml",
+                "kustomization",
+                "ripgrep/only.yaml",
+            ]
+        );
+        let read = read_yaml_files(root).unwrap();
+        let paths: Vec<&String> = read.iter().map(|(path, _)| path).collect();
+        assert_eq!(paths, files.iter().collect::<Vec<_>>());
+        assert!(
+            read.iter()
+                .all(|(_, bytes)| bytes.as_deref().ok() == Some(&b"a: 1\n"[..]))
+        );
+    }
+
+    #[test]
+    fn a_missing_root_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("nope");
+        assert!(matches!(
+            read_yaml_files(&missing),
+            Err(WalkError::NotADirectory(path)) if path == missing
+        ));
+    }
+
+    /// Whole files at and around the first buffer size, and an empty one.
+    #[test]
+    fn reads_are_whole_at_any_size() {
+        let dir = tempfile::tempdir().unwrap();
+        for len in [0, 1, 16 * 1024 - 1, 16 * 1024, 16 * 1024 + 1, 100_000] {
+            let bytes: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            let path = dir.path().join(format!("{len}.yaml"));
+            std::fs::write(&path, &bytes).unwrap();
+            assert_eq!(read_small(&path).unwrap(), bytes, "{len} bytes");
+        }
+        assert!(read_small(&dir.path().join("missing.yaml")).is_err());
+    }
+
+    /// Symbolic links are not followed (as before the walk was parallel): a dangling link named
+    /// like a candidate is left out and does not stop the walk.
+    #[cfg(unix)]
+    #[test]
+    fn symbolic_links_are_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "a.yaml", b"a: 1\n");
+        write(dir.path(), "c.yaml", b"c: 1\n");
+        std::os::unix::fs::symlink(dir.path().join("gone"), dir.path().join("b.yaml")).unwrap();
+        let read = read_yaml_files(dir.path()).unwrap();
+        let paths: Vec<&str> = read.iter().map(|(path, _)| path.as_str()).collect();
+        assert_eq!(paths, ["a.yaml", "c.yaml"]);
+        assert!(read.iter().all(|(_, bytes)| bytes.is_ok()));
+    }
 }

@@ -210,12 +210,22 @@ fn a_damaged_cache_file_is_ignored_and_replaced() {
     let file = cache_files(cache.path()).pop().unwrap();
     let intact = std::fs::read(&file).unwrap();
 
+    // One byte changed inside the entries still decodes as postcard (an offset moves, a string
+    // changes): the checksum must catch it, or a `--fix` could write at a wrong offset.
+    let mut one_byte = intact.clone();
+    let middle = intact.len() * 3 / 4;
+    one_byte[middle] ^= 0x01;
+    let mut last_byte = intact.clone();
+    *last_byte.last_mut().unwrap() ^= 0x01;
     let damages: Vec<Vec<u8>> = vec![
         Vec::new(),
         b"not a cache".to_vec(),
         intact[..intact.len() / 2].to_vec(),
         intact[..20].to_vec(),
         intact.iter().map(|b| b ^ 0x5a).collect(),
+        one_byte,
+        last_byte,
+        [intact.as_slice(), b"trailing"].concat(),
     ];
     for damaged in damages {
         std::fs::write(&file, &damaged).unwrap();
@@ -260,4 +270,63 @@ fn an_unwritable_cache_directory_changes_nothing_but_speed() {
         },
     );
     assert_eq!(observable(&workspace), observable(&uncached));
+}
+
+#[test]
+fn a_renamed_file_is_found_under_its_new_path() {
+    let repo = repository();
+    let cache = tempfile::tempdir().unwrap();
+    let options = settings(cache.path(), "test 1");
+    load(repo.path(), &options);
+    std::fs::rename(
+        repo.path().join("apps/other/deployment.yaml"),
+        repo.path().join("apps/other/renamed.yaml"),
+    )
+    .unwrap();
+    let after = load(repo.path(), &options);
+    // The analysis names its path, so the renamed file is analysed again.
+    assert_eq!(
+        after.cache_stats,
+        CacheStats {
+            hits: 4,
+            misses: 1,
+            written: true
+        }
+    );
+    let fresh = load(
+        repo.path(),
+        &LoadOptions {
+            unreadable: Unreadable::Fail,
+            cache: None,
+        },
+    );
+    assert_eq!(observable(&after), observable(&fresh));
+    assert!(observable(&after).contains("apps/other/renamed.yaml"));
+}
+
+/// Two loads of one root at the same time (two terminals, an editor and a hook) both get the
+/// right result, and the cache file left behind is whole.
+#[test]
+fn concurrent_loads_agree_and_leave_a_whole_cache() {
+    let repo = repository();
+    let cache = tempfile::tempdir().unwrap();
+    let options = settings(cache.path(), "test 1");
+    let expected = observable(&load(
+        repo.path(),
+        &LoadOptions {
+            unreadable: Unreadable::Fail,
+            cache: None,
+        },
+    ));
+    std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..4)
+            .map(|_| scope.spawn(|| observable(&load(repo.path(), &options))))
+            .collect();
+        for run in runs {
+            assert_eq!(run.join().unwrap(), expected);
+        }
+    });
+    let after = load(repo.path(), &options);
+    assert_eq!(after.cache_stats.hits, 5);
+    assert_eq!(observable(&after), expected);
 }
