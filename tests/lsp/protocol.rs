@@ -546,3 +546,50 @@ fn closing_clears_and_files_outside_git_are_not_walked() {
     );
     server.stop();
 }
+
+/// Editing a policy in an open policies file re-checks the markers that use it, edit after edit
+/// (the second and later edits re-parse only the changed document of that file).
+#[test]
+fn editing_a_policy_rechecks_its_markers() {
+    let repo = Repo::homelab();
+    let mut server = Server::start(&repo, false);
+    let marked = server.open(&repo, HELMRELEASE);
+    server.rpc.diagnostics(&marked, |d| has(d, "stale"));
+    let policies = server.open(&repo, POLICIES);
+    server.rpc.diagnostics(&policies, |_| true);
+    let (line, column) = locate(&repo.read(POLICIES), "^4.0.0");
+    let range = |len: u32| json!({"start": position(line, column as u32), "end": position(line, column as u32 + len)});
+    let edit = |server: &mut Server, version: u32, old_len: u32, text: &str| {
+        server.rpc.notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": {"uri": policies, "version": version},
+                "contentChanges": [{"range": range(old_len), "text": text}]
+            }),
+        );
+    };
+
+    // `<=4.0.9` selects the marked 4.0.9: the marker is current.
+    edit(&mut server, 2, "^4.0.0".len() as u32, "<=4.0.9");
+    let current = server.rpc.diagnostics(&marked, |d| !has(d, "stale"));
+    assert!(!has(&current, "stale"), "{current:#?}");
+    // And back: stale again, with the same fix as before the edits.
+    edit(&mut server, 3, "<=4.0.9".len() as u32, "^4.0.0");
+    let stale = server.rpc.diagnostics(&marked, |d| has(d, "stale"));
+    assert_eq!(
+        find(&stale, "stale")["data"]["fixes"][0]["title"],
+        json!("Update to 4.0.11")
+    );
+    // A range no tag satisfies is reported on the policy's name, at the right line after three
+    // edits of the reused parse (the example already has one such policy further down).
+    let (name_line, _) = locate(&repo.read(POLICIES), "name: sonarr");
+    let on_sonarr = |d: &[Value]| {
+        d.iter().any(|d| {
+            code(d) == "no-matching-tag" && d["range"]["start"]["line"] == json!(name_line)
+        })
+    };
+    edit(&mut server, 4, "^4.0.0".len() as u32, "^9.0.0");
+    let on_policy = server.rpc.diagnostics(&policies, on_sonarr);
+    assert!(on_sonarr(&on_policy), "{on_policy:#?}");
+    server.stop();
+}

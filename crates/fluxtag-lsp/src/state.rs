@@ -421,7 +421,18 @@ impl State {
                 true
             }
             None => {
-                f.workspace.update(changes);
+                let parsers = f
+                    .parsers
+                    .get_mut()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let new_files = changes
+                    .iter()
+                    .filter(|(path, _)| !parsers.contains_key(path))
+                    .count();
+                if parsers.len() + new_files > MAX_REUSING_PARSERS {
+                    parsers.clear(); // bounded memory: the files edited lately come back
+                }
+                f.workspace.update_reusing(changes, parsers);
                 f.resolve();
                 false
             }
