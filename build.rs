@@ -3,14 +3,19 @@
 //! The analysis cache (`fluxtag_workspace::cache`) may only reuse what this very build would
 //! compute. Version, executable size and modification time do not prove that (Nix sets every
 //! modification time to 1; a patched build can keep version and size), so the binary also
-//! carries `FLUXTAG_BUILD_ID`: a hash of everything that decides what a file's analysis is (the
-//! sources of the core and the policy crate, their manifests, `Cargo.lock`, the compiler).
+//! carries `FLUXTAG_BUILD_ID`: a hash of everything that decides what a file's analysis is and
+//! how the cache stores it: the Rust sources of the core, the policy crate and the workspace
+//! crate, every manifest of the workspace (features are unified across them), `Cargo.lock`
+//! (registry and git dependencies), the compiler and the compiler flags. Sources of dependencies
+//! patched to local paths outside the repository are not covered (the executable's size and
+//! modification time, also part of the cache key, usually are).
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::Hasher as _;
 use std::path::{Path, PathBuf};
 
-/// What an analysis depends on, relative to the package root.
+/// What an analysis or its cache encoding depends on, relative to the package root: files, or
+/// directories whose `.rs` files count.
 const INPUTS: &[&str] = &[
     "Cargo.lock",
     "Cargo.toml",
@@ -18,7 +23,14 @@ const INPUTS: &[&str] = &[
     "crates/fluxtag-core/src",
     "crates/fluxtag-policy/Cargo.toml",
     "crates/fluxtag-policy/src",
+    "crates/fluxtag-workspace/Cargo.toml",
+    "crates/fluxtag-workspace/src",
+    "crates/fluxtag-registry/Cargo.toml",
+    "crates/fluxtag-lsp/Cargo.toml",
 ];
+
+/// Environment variables that change the compiled code.
+const ENVIRONMENT: &[&str] = &["CARGO_ENCODED_RUSTFLAGS", "TARGET", "PROFILE"];
 
 fn main() {
     let root = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default());
@@ -26,18 +38,30 @@ fn main() {
     let mut hasher = DefaultHasher::new();
     for input in INPUTS {
         println!("cargo:rerun-if-changed={input}");
+        let path = root.join(input);
         let mut files = Vec::new();
-        collect(&root.join(input), &mut files);
+        if path.is_dir() {
+            collect_rust(&path, &mut files);
+        } else if path.is_file() {
+            files.push(path);
+        } else {
+            println!("cargo:warning=build.rs: {input} is missing; update INPUTS");
+        }
         files.sort();
         for file in files {
-            hasher.write(
-                file.strip_prefix(&root)
-                    .unwrap_or(&file)
-                    .as_os_str()
-                    .as_encoded_bytes(),
-            );
-            hasher.write(&std::fs::read(&file).unwrap_or_default());
+            let name = file.strip_prefix(&root).unwrap_or(&file).as_os_str();
+            let bytes = std::fs::read(&file).unwrap_or_default();
+            hasher.write_usize(name.len());
+            hasher.write(name.as_encoded_bytes());
+            hasher.write_usize(bytes.len());
+            hasher.write(&bytes);
         }
+    }
+    for variable in ENVIRONMENT {
+        println!("cargo:rerun-if-env-changed={variable}");
+        let value = std::env::var_os(variable).unwrap_or_default();
+        hasher.write_usize(value.len());
+        hasher.write(value.as_encoded_bytes());
     }
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
     if let Ok(output) = std::process::Command::new(rustc).arg("-vV").output() {
@@ -46,15 +70,17 @@ fn main() {
     println!("cargo:rustc-env=FLUXTAG_BUILD_ID={:016x}", hasher.finish());
 }
 
-/// Every file under `path` (or `path` itself when it is a file).
-fn collect(path: &Path, files: &mut Vec<PathBuf>) {
-    match std::fs::read_dir(path) {
-        Ok(listing) => {
-            for entry in listing.flatten() {
-                collect(&entry.path(), files);
-            }
+/// Every `.rs` file under `dir`.
+fn collect_rust(dir: &Path, files: &mut Vec<PathBuf>) {
+    let Ok(listing) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in listing.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_rust(&path, files);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
         }
-        Err(_) if path.is_file() => files.push(path.to_path_buf()),
-        Err(_) => {}
     }
 }

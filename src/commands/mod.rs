@@ -90,7 +90,7 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
 ///
 /// The cache goes beside the tag cache: `DIR/analysis` with `--cache-dir DIR`, else
 /// `fluxtag/analysis` in the user's cache directory. Its generation is this version, the build
-/// identity `build.rs` computes from the analysing crates' sources, and the size and
+/// identity `build.rs` computes from the sources, manifests and compiler, and the size and
 /// modification time of the running executable, so that any rebuild starts afresh.
 pub fn cache_settings(
     args: &CacheArgs,

@@ -591,5 +591,30 @@ fn editing_a_policy_rechecks_its_markers() {
     edit(&mut server, 4, "^4.0.0".len() as u32, "^9.0.0");
     let on_policy = server.rpc.diagnostics(&policies, on_sonarr);
     assert!(on_sonarr(&on_policy), "{on_policy:#?}");
+
+    // A line inserted in the first document moves what the later, reused documents report.
+    let (radarr_line, _) = locate(&repo.read(POLICIES), "name: radarr");
+    let on_radarr_at = |wanted: u32| {
+        move |d: &[Value]| {
+            d.iter().any(|d| {
+                code(d) == "no-matching-tag" && d["range"]["start"]["line"] == json!(wanted)
+            })
+        }
+    };
+    assert!(on_radarr_at(radarr_line)(&on_policy), "{on_policy:#?}");
+    server.rpc.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": {"uri": policies, "version": 5},
+            "contentChanges": [{
+                "range": {"start": position(line, 0), "end": position(line, 0)},
+                "text": "      # a comment line\n"
+            }]
+        }),
+    );
+    let moved = server
+        .rpc
+        .diagnostics(&policies, on_radarr_at(radarr_line + 1));
+    assert!(!on_radarr_at(radarr_line)(&moved), "{moved:#?}");
     server.stop();
 }

@@ -74,6 +74,10 @@ impl Document {
 /// Files whose previous parse is kept for reuse, at most.
 const MAX_REUSING_PARSERS: usize = 32;
 
+/// Changes of files with objects in one notification up to which each file is parsed with its
+/// own reusing parser (an editor's edits); larger batches are parsed afresh.
+const REUSING_BATCH: usize = 4;
+
 /// A workspace folder: a repository root and what fluxtag knows of it.
 #[derive(Debug)]
 pub struct Folder {
@@ -421,18 +425,28 @@ impl State {
                 true
             }
             None => {
+                // A keystroke in an object file: that file's own reusing parser re-parses only
+                // the changed document. A batch (a checkout changing many files on disk) is
+                // parsed afresh on every core and leaves no parsers behind.
                 let parsers = f
                     .parsers
                     .get_mut()
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
-                let new_files = changes
-                    .iter()
-                    .filter(|(path, _)| !parsers.contains_key(path))
-                    .count();
-                if parsers.len() + new_files > MAX_REUSING_PARSERS {
-                    parsers.clear(); // bounded memory: the files edited lately come back
+                if changes.len() <= REUSING_BATCH {
+                    let new_files = changes
+                        .iter()
+                        .filter(|(path, _)| !parsers.contains_key(path))
+                        .count();
+                    if parsers.len() + new_files > MAX_REUSING_PARSERS {
+                        parsers.clear(); // bounded memory: the files edited lately come back
+                    }
+                    f.workspace.update_reusing(changes, parsers);
+                } else {
+                    for (path, _) in &changes {
+                        parsers.remove(path);
+                    }
+                    f.workspace.update(changes);
                 }
-                f.workspace.update_reusing(changes, parsers);
                 f.resolve();
                 false
             }

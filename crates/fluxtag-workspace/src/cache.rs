@@ -13,8 +13,9 @@
 //! write); a failed write leaves the previous file in place. Writes go to a temporary file in the
 //! same directory, then a rename, so a reader never sees half a file. A cache file is touched when
 //! a load uses it unchanged; other roots' cache files (and temporary files of killed runs) not
-//! touched for [`STALE_AFTER`] are deleted when a cache is written. Only files named as this module
-//! names them, and starting with its magic bytes, are ever deleted.
+//! touched for [`STALE_AFTER`] are deleted when a cache is written. Only cache files (named as
+//! this module names them, and starting with its magic bytes) and temporary files (named
+//! `.tmp` and six letters or digits, as the writes name them) are ever deleted.
 //!
 //! This module must not decide anything about the files' meaning; it stores what the core
 //! returned, byte for byte.
@@ -169,7 +170,11 @@ impl AnalysisCache {
         let dir = file.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir)?;
         let bytes = encode(&self.generation, &self.root, parsed).map_err(std::io::Error::other)?;
-        let mut temporary = tempfile::NamedTempFile::new_in(dir)?;
+        // Named as `is_temporary_name` expects, so that a killed run's leftover can be pruned.
+        let mut temporary = tempfile::Builder::new()
+            .prefix(".tmp")
+            .rand_bytes(6)
+            .tempfile_in(dir)?;
         temporary.write_all(&bytes)?;
         temporary.persist(file).map_err(|e| e.error)?;
         prune(dir, file);
@@ -244,12 +249,18 @@ fn decode(
     )
 }
 
-/// Whether `name` is a name [`file_name`] gives, or a temporary file of a write.
+/// Whether `name` is a name [`file_name`] gives.
 fn is_cache_name(name: &str) -> bool {
-    let named = name.strip_suffix(".bin").is_some_and(|stem| {
+    name.strip_suffix(".bin").is_some_and(|stem| {
         stem.len() == 24 && stem.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-    });
-    named || name.starts_with(".tmp")
+    })
+}
+
+/// Whether `name` is a name [`AnalysisCache::write`] gives its temporary files: `.tmp` and six
+/// letters or digits.
+fn is_temporary_name(name: &str) -> bool {
+    name.strip_prefix(".tmp")
+        .is_some_and(|rest| rest.len() == 6 && rest.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 /// Whether the file at `path` starts with the cache's magic bytes.
@@ -277,7 +288,7 @@ fn prune(dir: &Path, keep: &Path) {
         let Some(name) = name.to_str() else {
             continue;
         };
-        if path == keep || !is_cache_name(name) {
+        if path == keep || !(is_cache_name(name) || is_temporary_name(name)) {
             continue;
         }
         let old = entry
@@ -286,7 +297,7 @@ fn prune(dir: &Path, keep: &Path) {
             .ok()
             .and_then(|modified| now.duration_since(modified).ok())
             .is_some_and(|age| age > STALE_AFTER);
-        if old && (name.starts_with(".tmp") || starts_with_magic(&path)) {
+        if old && (is_temporary_name(name) || starts_with_magic(&path)) {
             let _ = std::fs::remove_file(path);
         }
     }
@@ -376,17 +387,31 @@ mod tests {
         let old = dir.path().join("0123456789abcdef01234567.bin");
         let recent = dir.path().join("aaaaaaaaaaaaaaaaaaaaaaaa.bin");
         let temporary = dir.path().join(".tmpAbCdEf");
+        let foreign_temporary = dir.path().join(".tmp-notes");
         let foreign_bin = dir.path().join("model.bin");
         let foreign_named = dir.path().join("bbbbbbbbbbbbbbbbbbbbbbbb.bin");
         let other = dir.path().join("notes.txt");
         for path in [&old, &recent] {
             std::fs::write(path, &cache_bytes).unwrap();
         }
-        for path in [&temporary, &foreign_bin, &foreign_named, &other] {
+        for path in [
+            &temporary,
+            &foreign_temporary,
+            &foreign_bin,
+            &foreign_named,
+            &other,
+        ] {
             std::fs::write(path, b"someone else's bytes").unwrap();
         }
         let long_ago = SystemTime::now() - STALE_AFTER - Duration::from_secs(60);
-        for path in [&old, &temporary, &foreign_bin, &foreign_named, &other] {
+        for path in [
+            &old,
+            &temporary,
+            &foreign_temporary,
+            &foreign_bin,
+            &foreign_named,
+            &other,
+        ] {
             std::fs::File::options()
                 .write(true)
                 .open(path)
@@ -403,6 +428,7 @@ mod tests {
         assert!(!old.exists());
         assert!(!temporary.exists());
         assert!(recent.exists());
+        assert!(foreign_temporary.exists());
         assert!(foreign_bin.exists());
         assert!(foreign_named.exists());
         assert!(other.exists());

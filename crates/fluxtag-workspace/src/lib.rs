@@ -168,14 +168,20 @@ impl Workspace {
     }
 
     /// [`Workspace::update`], parsing each changed file with its own parser from `parsers`
-    /// (a [`Parser::reusing`] one is added for a file that has none): an editor that edits one
-    /// file again and again re-parses only the YAML documents an edit changed, even in a file of
-    /// thousands of objects.
+    /// (a [`Parser::reusing`] one is added for a file that has none; a removed file's parser is
+    /// dropped): an editor that edits one file again and again re-parses only the YAML documents
+    /// an edit changed, even in a file of thousands of objects. Meant for a few files at a time:
+    /// a reusing parser keeps the file's documents, and parses on one core.
     pub fn update_reusing(
         &mut self,
         changes: Vec<(String, Option<Vec<u8>>)>,
         parsers: &mut std::collections::HashMap<String, Parser>,
     ) {
+        for (path, text) in &changes {
+            if text.is_none() {
+                parsers.remove(path);
+            }
+        }
         self.update_analysing(changes, |path, text| {
             let parser = parsers
                 .entry(path.to_string())
