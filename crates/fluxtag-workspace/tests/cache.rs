@@ -79,6 +79,24 @@ fn load(root: &Path, options: &LoadOptions) -> Workspace {
     Workspace::load_with_options(root, options).unwrap()
 }
 
+fn uncached(root: &Path) -> Workspace {
+    load(
+        root,
+        &LoadOptions {
+            unreadable: Unreadable::Fail,
+            cache: None,
+        },
+    )
+}
+
+fn stats(hits: usize, misses: usize, written: bool) -> CacheStats {
+    CacheStats {
+        hits,
+        misses,
+        written,
+    }
+}
+
 /// Everything a load produced that a user can see, as text.
 fn observable(workspace: &Workspace) -> String {
     let report: Report = workspace.resolve(&TagTable::default());
@@ -99,39 +117,19 @@ fn a_warm_load_reuses_every_parsed_file_and_gives_the_same_result() {
     let repo = repository();
     let cache = tempfile::tempdir().unwrap();
     let options = settings(cache.path(), "test 1");
-    let uncached = load(
-        repo.path(),
-        &LoadOptions {
-            unreadable: Unreadable::Fail,
-            cache: None,
-        },
-    );
-    assert_eq!(uncached.cache_stats, CacheStats::default());
+    let plain = uncached(repo.path());
+    assert_eq!(plain.cache_stats, CacheStats::default());
 
     let cold = load(repo.path(), &options);
     // Parsed: the policy file, two marked files, the kustomization and the skipped file (its
     // marker bytes make it parsed); the service has neither markers nor image objects.
-    assert_eq!(
-        cold.cache_stats,
-        CacheStats {
-            hits: 0,
-            misses: 5,
-            written: true
-        }
-    );
+    assert_eq!(cold.cache_stats, stats(0, 5, true));
     assert_eq!(cache_files(cache.path()).len(), 1);
 
     let warm = load(repo.path(), &options);
-    assert_eq!(
-        warm.cache_stats,
-        CacheStats {
-            hits: 5,
-            misses: 0,
-            written: false
-        }
-    );
-    assert_eq!(observable(&uncached), observable(&cold));
-    assert_eq!(observable(&uncached), observable(&warm));
+    assert_eq!(warm.cache_stats, stats(5, 0, false));
+    assert_eq!(observable(&plain), observable(&cold));
+    assert_eq!(observable(&plain), observable(&warm));
     // The typo is still reported from the cached analysis.
     assert!(observable(&warm).contains("PolicyNotFound"));
 }
@@ -150,21 +148,8 @@ fn a_changed_file_is_parsed_again_and_the_others_reused() {
     .unwrap();
 
     let after = load(repo.path(), &options);
-    assert_eq!(
-        after.cache_stats,
-        CacheStats {
-            hits: 4,
-            misses: 1,
-            written: true
-        }
-    );
-    let fresh = load(
-        repo.path(),
-        &LoadOptions {
-            unreadable: Unreadable::Fail,
-            cache: None,
-        },
-    );
+    assert_eq!(after.cache_stats, stats(4, 1, true));
+    let fresh = uncached(repo.path());
     assert_eq!(observable(&after), observable(&fresh));
     assert!(!observable(&after).contains("PolicyNotFound"));
     assert!(observable(&after).contains("2.0.0"));
@@ -180,24 +165,10 @@ fn a_removed_file_leaves_the_cache_and_a_file_that_lost_its_markers_too() {
     std::fs::write(repo.path().join("apps/skipped.yaml"), "kind: ConfigMap\n").unwrap();
 
     let after = load(repo.path(), &options);
-    assert_eq!(
-        after.cache_stats,
-        CacheStats {
-            hits: 3,
-            misses: 0,
-            written: true
-        }
-    );
+    assert_eq!(after.cache_stats, stats(3, 0, true));
     // The rewritten cache holds exactly the three files still parsed.
     let again = load(repo.path(), &options);
-    assert_eq!(
-        again.cache_stats,
-        CacheStats {
-            hits: 3,
-            misses: 0,
-            written: false
-        }
-    );
+    assert_eq!(again.cache_stats, stats(3, 0, false));
     assert!(!again.index.files.contains_key("apps/other/deployment.yaml"));
 }
 
@@ -262,14 +233,8 @@ fn an_unwritable_cache_directory_changes_nothing_but_speed() {
     let workspace = load(repo.path(), &options);
     assert_eq!(workspace.cache_stats.misses, 5);
     assert!(!workspace.cache_stats.written);
-    let uncached = load(
-        repo.path(),
-        &LoadOptions {
-            unreadable: Unreadable::Fail,
-            cache: None,
-        },
-    );
-    assert_eq!(observable(&workspace), observable(&uncached));
+    let plain = uncached(repo.path());
+    assert_eq!(observable(&workspace), observable(&plain));
 }
 
 #[test]
@@ -285,21 +250,8 @@ fn a_renamed_file_is_found_under_its_new_path() {
     .unwrap();
     let after = load(repo.path(), &options);
     // The analysis names its path, so the renamed file is analysed again.
-    assert_eq!(
-        after.cache_stats,
-        CacheStats {
-            hits: 4,
-            misses: 1,
-            written: true
-        }
-    );
-    let fresh = load(
-        repo.path(),
-        &LoadOptions {
-            unreadable: Unreadable::Fail,
-            cache: None,
-        },
-    );
+    assert_eq!(after.cache_stats, stats(4, 1, true));
+    let fresh = uncached(repo.path());
     assert_eq!(observable(&after), observable(&fresh));
     assert!(observable(&after).contains("apps/other/renamed.yaml"));
 }
@@ -311,13 +263,7 @@ fn concurrent_loads_agree_and_leave_a_whole_cache() {
     let repo = repository();
     let cache = tempfile::tempdir().unwrap();
     let options = settings(cache.path(), "test 1");
-    let expected = observable(&load(
-        repo.path(),
-        &LoadOptions {
-            unreadable: Unreadable::Fail,
-            cache: None,
-        },
-    ));
+    let expected = observable(&uncached(repo.path()));
     std::thread::scope(|scope| {
         let runs: Vec<_> = (0..4)
             .map(|_| scope.spawn(|| observable(&load(repo.path(), &options))))
