@@ -101,6 +101,9 @@ pub struct LspArgs {
     /// Where tags come from (the editor's settings override these).
     #[command(flatten)]
     pub tags: TagArgs,
+    /// The analysis cache (read when a folder is first indexed).
+    #[command(flatten)]
+    pub cache: CacheArgs,
     /// Speak the protocol on stdin and stdout: the only transport, accepted because editor
     /// clients pass it.
     #[arg(long)]
@@ -209,8 +212,11 @@ fn main() -> ExitCode {
         Command::Policies(args) => commands::policies::run(&args),
         Command::Tags(args) => commands::tags::run(&args),
         Command::Lsp(args) => {
-            fluxtag_lsp::run_stdio(fluxtag_lsp::Settings::from_flags(args.tags.settings()))
-                .map(|()| ExitStatus::Success)
+            let tags = args.tags.settings();
+            let mut settings = fluxtag_lsp::Settings::from_flags(tags.clone());
+            settings.analysis_cache =
+                commands::cache_settings(&args.cache, &tags, &fluxtag_registry::SystemEnvironment);
+            fluxtag_lsp::run_stdio(settings).map(|()| ExitStatus::Success)
         }
     };
     let status = match outcome {

@@ -618,3 +618,21 @@ fn editing_a_policy_rechecks_its_markers() {
     assert!(!on_radarr_at(radarr_line)(&moved), "{moved:#?}");
     server.stop();
 }
+
+/// `fluxtag lsp` indexes through the analysis cache (in `--cache-dir`'s `analysis`): a second
+/// server on the same folder reads it and publishes the same diagnostics.
+#[test]
+fn a_second_server_reads_the_analysis_cache() {
+    let repo = Repo::homelab();
+    let analysis = repo.root.join(".git/fluxtag-cache/analysis");
+    let mut published = Vec::new();
+    for _ in 0..2 {
+        let mut server = Server::start(&repo, false);
+        let uri = server.open(&repo, HELMRELEASE);
+        published.push(server.rpc.diagnostics(&uri, |d| has(d, "stale")));
+        server.stop();
+        let files = std::fs::read_dir(&analysis).map_or(0, |listing| listing.count());
+        assert_eq!(files, 1, "one cache file in {}", analysis.display());
+    }
+    assert_eq!(published[0], published[1]);
+}

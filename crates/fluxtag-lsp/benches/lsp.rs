@@ -3,7 +3,8 @@
 //! after an edit, and resident memory. The server runs in-process on a Unix socket pair and is
 //! spoken to over JSON-RPC exactly as an editor would; tags come from a generated snapshot.
 //!
-//! Run with `cargo bench -p fluxtag-lsp --bench lsp` (prints a table; see BENCHMARKS.md).
+//! Run with `cargo bench -p fluxtag-lsp --bench lsp` (prints a table; see BENCHMARKS.md);
+//! `FLUXTAG_BENCH_WARM=1` first writes an analysis cache, so that indexing reads it.
 
 #![allow(
     clippy::expect_used,
@@ -73,10 +74,30 @@ fn main() {
     let root = dir.path().canonicalize().expect("canonical");
     let big = generate(&root, size);
     let (client_side, server_side) = UnixStream::pair().expect("socket pair");
-    let settings = fluxtag_lsp::Settings::new(TagSettings {
+    let mut settings = fluxtag_lsp::Settings::new(TagSettings {
         tags_from: Some(root.join("tags.json")),
         ..TagSettings::default()
     });
+    // `FLUXTAG_BENCH_WARM=1`: indexing reads an analysis cache written beforehand (what a
+    // second start of the editor on the same folder gets).
+    if std::env::var_os("FLUXTAG_BENCH_WARM").is_some() {
+        let cache = fluxtag_workspace::cache::CacheSettings {
+            dir: dir.path().join("analysis-cache"),
+            generation: "bench".to_string(),
+        };
+        let options = fluxtag_workspace::LoadOptions {
+            unreadable: fluxtag_workspace::Unreadable::Skip,
+            cache: Some(cache.clone()),
+        };
+        let warmed = fluxtag_workspace::Workspace::load_with_options(&root, &options)
+            .expect("warm the analysis cache");
+        assert!(
+            warmed.cache_stats.written,
+            "the analysis cache was not written"
+        );
+        settings.analysis_cache = Some(cache);
+        println!("indexing reads a warm analysis cache");
+    }
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)

@@ -6,15 +6,21 @@
 
 use std::path::Path;
 
-use fluxtag_workspace::{Unreadable, Workspace, WorkspaceError};
+use fluxtag_workspace::cache::CacheSettings;
+use fluxtag_workspace::{LoadOptions, Unreadable, Workspace, WorkspaceError};
 
-/// Reads and indexes every YAML file of `root` that git does not ignore.
+/// Reads and indexes every YAML file of `root` that git does not ignore, reusing unchanged
+/// files' analyses from the analysis cache when `cache` names one (the result is the same).
 ///
 /// # Errors
 ///
 /// When `root` cannot be walked.
-pub fn load(root: &Path) -> Result<Workspace, WorkspaceError> {
-    Workspace::load_with(root, Unreadable::Skip)
+pub fn load(root: &Path, cache: Option<&CacheSettings>) -> Result<Workspace, WorkspaceError> {
+    let options = LoadOptions {
+        unreadable: Unreadable::Skip,
+        cache: cache.cloned(),
+    };
+    Workspace::load_with_options(root, &options)
 }
 
 #[cfg(test)]
@@ -24,7 +30,7 @@ mod tests {
     #[test]
     fn loads_like_the_command_line() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/homelab");
-        let editor = load(&root).map_err(|e| e.to_string());
+        let editor = load(&root, None).map_err(|e| e.to_string());
         let command_line = Workspace::load(&root).map_err(|e| e.to_string());
         let (Ok(editor), Ok(command_line)) = (editor, command_line) else {
             panic!("the example does not load");

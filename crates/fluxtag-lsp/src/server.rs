@@ -138,14 +138,19 @@ impl Inner {
     }
 
     async fn index(self: Arc<Self>, folder: usize) {
-        let Some((root, scan, progress_supported)) = self
+        let Some((root, scan, progress_supported, cache)) = self
             .write(|s| {
                 let f = s.folders.get_mut(folder)?;
                 if f.indexing || f.indexed {
                     return None;
                 }
                 f.indexing = true;
-                Some((f.root.clone(), f.scan, s.client.work_done_progress))
+                Some((
+                    f.root.clone(),
+                    f.scan,
+                    s.client.work_done_progress,
+                    s.settings.analysis_cache.clone(),
+                ))
             })
             .flatten()
         else {
@@ -171,7 +176,7 @@ impl Inner {
         let load_root = root.clone();
         let loaded = tokio::task::spawn_blocking(move || {
             if scan {
-                crate::loader::load(&load_root)
+                crate::loader::load(&load_root, cache.as_ref())
             } else {
                 Ok(crate::state::Folder::new(load_root).workspace)
             }

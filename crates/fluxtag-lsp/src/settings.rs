@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use fluxtag_core::diag::{Code, Severity};
 use fluxtag_workspace::TagSettings;
+use fluxtag_workspace::cache::CacheSettings;
 use serde_json::Value;
 use tower_lsp_server::ls_types::DiagnosticSeverity;
 
@@ -30,6 +31,10 @@ pub struct Settings {
     pub tags: TagSettings,
     /// Severity overrides by code; codes absent here keep the core's severity.
     pub severity: BTreeMap<Code, Level>,
+    /// The analysis cache a folder's first indexing reads and updates (`fluxtag lsp`'s, as the
+    /// command line's: `fluxtag_workspace::cache`); `None` parses every file. Not a client
+    /// setting.
+    pub analysis_cache: Option<CacheSettings>,
 }
 
 impl Settings {
@@ -38,7 +43,11 @@ impl Settings {
     pub fn new(tags: TagSettings) -> Settings {
         let mut severity = BTreeMap::new();
         severity.insert(Code::Stale, Level::Show(DiagnosticSeverity::WARNING));
-        Settings { tags, severity }
+        Settings {
+            tags,
+            severity,
+            analysis_cache: None,
+        }
     }
 
     /// The settings of `fluxtag lsp`'s flags, with relative paths made absolute against the

@@ -537,7 +537,7 @@ mod tests {
     #[tokio::test]
     async fn resolving_one_file_matches_resolving_the_folder() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/homelab");
-        let workspace = crate::loader::load(&root).map_err(|e| e.to_string());
+        let workspace = crate::loader::load(&root, None).map_err(|e| e.to_string());
         let Ok(workspace) = workspace else {
             panic!("the example does not load");
         };
