@@ -212,10 +212,13 @@ fn main() -> ExitCode {
         Command::Policies(args) => commands::policies::run(&args),
         Command::Tags(args) => commands::tags::run(&args),
         Command::Lsp(args) => {
-            let tags = args.tags.settings();
-            let mut settings = fluxtag_lsp::Settings::from_flags(tags.clone());
-            settings.analysis_cache =
-                commands::cache_settings(&args.cache, &tags, &fluxtag_registry::SystemEnvironment);
+            let mut settings = fluxtag_lsp::Settings::from_flags(args.tags.settings());
+            // With the flags' paths made absolute, as for the tag cache.
+            settings.analysis_cache = commands::cache_settings(
+                &args.cache,
+                &settings.tags,
+                &fluxtag_registry::SystemEnvironment,
+            );
             fluxtag_lsp::run_stdio(settings).map(|()| ExitStatus::Success)
         }
     };
