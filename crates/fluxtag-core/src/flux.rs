@@ -205,7 +205,8 @@ pub struct KustomizeFile {
     pub resources: Vec<String>,
     /// `components` entries as written.
     pub components: Vec<String>,
-    /// `patches` and `patchesStrategicMerge` / `patchesJson6902` entries.
+    /// `patches` and `patchesStrategicMerge` entries (the legacy `patchesJson6902` field is not
+    /// read).
     pub patches: Vec<Patch>,
 }
 
