@@ -463,23 +463,8 @@ impl Index {
             .map(|source| (source.namespace, source.kustomization))
     }
 
-    /// The policy a marker names: exact namespace and name, or, for policies whose namespace
-    /// is unknown, the name alone (the second value says so).
-    pub fn find_policy(&self, namespace: &str, name: &str) -> Option<(&PolicyEntry, bool)> {
-        self.policies
-            .iter()
-            .find(|p| p.name == name && p.namespace.as_deref() == Some(namespace))
-            .map(|p| (p, false))
-            .or_else(|| {
-                self.policies
-                    .iter()
-                    .find(|p| p.name == name && p.namespace.is_none())
-                    .map(|p| (p, true))
-            })
-    }
-
-    /// A hash lookup of [`Index::policies`] that answers as [`Index::find_policy`] does, with
-    /// indices, without scanning every policy per marker.
+    /// A hash lookup of [`Index::policies`] by the namespace and name a marker gives (see
+    /// [`PolicyLookup::find`]), built once for all markers.
     pub fn policy_lookup(&self) -> PolicyLookup<'_> {
         let mut lookup = PolicyLookup::default();
         for (i, policy) in self.policies.iter().enumerate() {
@@ -499,7 +484,7 @@ impl Index {
     }
 
     /// Indices into [`Index::policies`] of every policy the markers of `path` can reach: the
-    /// one each marker names (after `${VAR}` substitution, found as [`Index::find_policy`]
+    /// one each marker names (after `${VAR}` substitution, found as [`PolicyLookup::find`]
     /// finds it) and, for a name that matches nothing, its did-you-mean candidates. Resolving
     /// an index holding only these policies gives that file's markers the same verdicts as the
     /// whole index (the language server relies on it to resolve one file per keystroke).
@@ -510,6 +495,7 @@ impl Index {
         };
         let vars = self.variables_for(path);
         let keys = self.policy_keys();
+        let lookup = self.policy_lookup();
         for marker in &analysis.markers.markers {
             let reference = match substitute(&marker.reference, &vars) {
                 Substituted::Plain(text) | Substituted::Resolved(text) => text,
@@ -518,9 +504,9 @@ impl Index {
             let Ok(target) = marker::parse_reference(&reference) else {
                 continue;
             };
-            match self.find_policy(&target.namespace, &target.name) {
-                Some((policy, _)) => {
-                    reached.extend(self.policies.iter().position(|p| std::ptr::eq(p, policy)))
+            match lookup.find(&target.namespace, &target.name) {
+                Some((position, _)) => {
+                    reached.insert(position);
                 }
                 None => {
                     let name = format!("{}:{}", target.namespace, target.name);

@@ -224,7 +224,7 @@ impl Folder {
     ///
     /// The core resolves an index; this one holds the file, the automations, the Flux
     /// Kustomizations (for `${VAR}`) and only the policies its markers can reach: the policy
-    /// each marker names (as `Index::find_policy` finds it) and, for a name that matches
+    /// each marker names (as `PolicyLookup::find` finds it) and, for a name that matches
     /// nothing, every did-you-mean candidate (`index::closest` over all names), with their
     /// repositories, in index order. The verdicts are the core's; only the amount of work
     /// changes (a 5,000-line file does not re-evaluate a thousand policies per keystroke).

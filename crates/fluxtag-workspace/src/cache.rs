@@ -114,11 +114,6 @@ impl AnalysisCache {
         self.file.as_deref()
     }
 
-    /// How many files the cache holds.
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
     /// Whether the cache holds no file.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()

@@ -52,17 +52,21 @@ pub fn code_action(state: &State, params: &CodeActionParams) -> Vec<CodeActionOr
             data: None,
         })
     };
-    // Every safe stale fix of the file, as the server sees it now.
-    let safe_stale: Vec<TextEdit> = core_diagnostics(state, folder, document)
-        .filter(|d| d.code == Code::Stale)
-        .filter_map(|d| d.fix.as_ref())
-        .filter(|f| f.applicability == Applicability::Safe)
-        .flat_map(|f| f.edits.iter())
-        .map(|e| TextEdit {
-            range: document.text().range(&e.range, state.encoding),
-            new_text: e.new_text.clone(),
-        })
-        .collect();
+    // The edits of every safe fix of the file (of stale markers only, or of every finding), as
+    // the server sees it now.
+    let safe_edits = |stale_only: bool| -> Vec<TextEdit> {
+        core_diagnostics(state, folder, document)
+            .filter(|d| !stale_only || d.code == Code::Stale)
+            .filter_map(|d| d.fix.as_ref())
+            .filter(|f| f.applicability == Applicability::Safe)
+            .flat_map(|f| f.edits.iter())
+            .map(|e| TextEdit {
+                range: document.text().range(&e.range, state.encoding),
+                new_text: e.new_text.clone(),
+            })
+            .collect()
+    };
+    let safe_stale = safe_edits(true);
     let mut out = Vec::new();
     if wants(CodeActionKind::QUICKFIX.as_str()) {
         let mut on_stale = false;
@@ -96,15 +100,7 @@ pub fn code_action(state: &State, params: &CodeActionParams) -> Vec<CodeActionOr
         }
     }
     if wants(FIX_ALL) {
-        let all: Vec<TextEdit> = core_diagnostics(state, folder, document)
-            .filter_map(|d| d.fix.as_ref())
-            .filter(|f| f.applicability == Applicability::Safe)
-            .flat_map(|f| f.edits.iter())
-            .map(|e| TextEdit {
-                range: document.text().range(&e.range, state.encoding),
-                new_text: e.new_text.clone(),
-            })
-            .collect();
+        let all = safe_edits(false);
         if !all.is_empty() {
             out.push(action(
                 "Fix all fluxtag findings in this file".to_string(),
