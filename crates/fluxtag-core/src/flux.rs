@@ -360,14 +360,20 @@ pub fn normalise_dir(path: &str) -> String {
     parts.join("/")
 }
 
+/// The file names kustomize reads as a directory's kustomization, in the order it tries them.
+pub const KUSTOMIZATION_FILE_NAMES: [&str; 3] =
+    ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+/// Whether `path` (slash-separated) names a kustomization file.
+pub fn is_kustomization_file(path: &str) -> bool {
+    let base = path.rsplit('/').next().unwrap_or(path);
+    KUSTOMIZATION_FILE_NAMES.contains(&base)
+}
+
 /// Reads every object of a parsed file.
 pub fn read_objects(path: &str, file: &YamlFile) -> Vec<FluxObject> {
     let mut objects = Vec::new();
-    let base = path.rsplit('/').next().unwrap_or(path);
-    let kustomization_name = matches!(
-        base,
-        "kustomization.yaml" | "kustomization.yml" | "Kustomization"
-    );
+    let kustomization_name = is_kustomization_file(path);
     for (number, document) in file.documents.iter().enumerate() {
         let Some(root) = &document.root else { continue };
         if !root.is_mapping() {

@@ -17,7 +17,7 @@ use crate::flux::{
 };
 use crate::kustomize::{self, FROM_PATCH, KustomizeView};
 use crate::marker::{self, FileMarkers};
-use crate::text::{LineIndex, contains_bytes};
+use crate::text::LineIndex;
 use crate::yaml::{Depth, Node, Parser, YamlFile};
 
 /// Everything read from one file.
@@ -61,7 +61,7 @@ impl PolicyLookup<'_> {
 pub fn analyze_file(parser: &mut Parser, path: &str, text: &[u8]) -> FileAnalysis {
     let lines = LineIndex::new(text);
     let has_markers = marker::may_contain_markers(text);
-    let has_objects = flux::may_contain_objects(text) || is_kustomization_name(path);
+    let has_objects = flux::may_contain_objects(text) || flux::is_kustomization_file(path);
     if !has_markers && !has_objects {
         return FileAnalysis {
             path: path.to_string(),
@@ -72,7 +72,7 @@ pub fn analyze_file(parser: &mut Parser, path: &str, text: &[u8]) -> FileAnalysi
             object_roots: Vec::new(),
         };
     }
-    let kustomization = is_kustomization_name(path);
+    let kustomization = flux::is_kustomization_file(path);
     let yaml: YamlFile = if has_markers {
         // Every document, for the file-level checks; in full only where markers or objects
         // may be, the rest shallow (shape only), which keeps large streams cheap.
@@ -119,22 +119,6 @@ pub fn analyze_file(parser: &mut Parser, path: &str, text: &[u8]) -> FileAnalysi
         parsed: true,
         object_roots,
     }
-}
-
-fn is_kustomization_name(path: &str) -> bool {
-    let base = path.rsplit('/').next().unwrap_or(path);
-    matches!(
-        base,
-        "kustomization.yaml" | "kustomization.yml" | "Kustomization"
-    )
-}
-
-/// Whether a file's bytes are worth reading at all (what the walker asks before keeping a file).
-pub fn worth_reading(path: &str, text: &[u8]) -> bool {
-    marker::may_contain_markers(text)
-        || flux::may_contain_objects(text)
-        || is_kustomization_name(path)
-        || contains_bytes(text, b"$imagepolicy")
 }
 
 /// An ImagePolicy with its effective namespace.

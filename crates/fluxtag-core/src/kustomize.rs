@@ -36,9 +36,6 @@ use crate::yaml::{Document, Entry, Item, Node, NodeValue, Scalar, ScalarStyle, Y
 /// own file. Entry colons and item dashes of such nodes are `None`.
 pub const FROM_PATCH: Range<usize> = usize::MAX..usize::MAX;
 
-/// File names kustomize looks for in a directory.
-const KUSTOMIZATION_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
-
 /// The most chains followed for one file (guards against pathological include graphs).
 const MAX_CHAINS: usize = 256;
 
@@ -178,10 +175,7 @@ impl KustomizeView {
         let mut chosen: BTreeMap<String, &KustomizeFile> = BTreeMap::new();
         let mut sorted: Vec<&KustomizeFile> = kustomizations
             .iter()
-            .filter(|k| {
-                let base = k.origin.path.rsplit('/').next().unwrap_or(&k.origin.path);
-                KUSTOMIZATION_NAMES.contains(&base)
-            })
+            .filter(|k| crate::flux::is_kustomization_file(&k.origin.path))
             .collect();
         sorted.sort_by(|a, b| {
             (&a.origin.path, a.origin.document).cmp(&(&b.origin.path, b.origin.document))
