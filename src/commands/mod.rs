@@ -147,7 +147,7 @@ pub fn load(root: &Path, settings: &TagSettings, cache: &CacheArgs) -> Result<Lo
     let images = fluxtag_core::resolve::images_to_fetch(&workspace.index).len();
     let progress =
         (is_online(settings) && images > 0).then(|| Progress::start(&reading_tags(images)));
-    let tags = runtime.block_on(TagTable::fetch(&workspace, &source, env.as_ref()));
+    let tags = runtime.block_on(TagTable::fetch(&workspace.index, &source, env.as_ref()));
     drop(progress);
     Ok(Loaded { workspace, tags })
 }

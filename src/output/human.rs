@@ -85,7 +85,7 @@ fn block(out: &mut String, checked: &Checked, d: &Diagnostic, style: &Style) {
     let _ = writeln!(out, "  --> {}:{}:{}", d.path, start.line, start.column);
     if let (Some(text), Some(analysis)) = (
         checked.workspace.texts.get(&d.path),
-        checked.workspace.index.files.get(&d.path),
+        checked.workspace.index.file(&d.path),
     ) {
         let line = start.line - 1;
         let range = analysis.lines.line_range(text, line);

@@ -96,7 +96,7 @@ impl Checked {
 
 /// The position of byte `offset` of `path` in `workspace` (1:1 for a file not parsed).
 pub fn position(workspace: &Workspace, path: &str, offset: usize) -> Position {
-    let (Some(text), Some(analysis)) = (workspace.texts.get(path), workspace.index.files.get(path))
+    let (Some(text), Some(analysis)) = (workspace.texts.get(path), workspace.index.file(path))
     else {
         return Position { line: 1, column: 1 };
     };

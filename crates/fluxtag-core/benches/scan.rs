@@ -1,8 +1,9 @@
 //! Scanning a generated repository: 3,000 YAML files holding 1,000 markers (issue 2), read by
-//! `analyze_file` and joined by `Index::new`, as `fluxtag check` does after reading the files.
+//! `analyze_file` and joined by `Index::build`, as `fluxtag check` does after reading the files.
 //! Run with `cargo bench -p fluxtag-core --bench scan`.
 
-use fluxtag_core::index::{Index, analyze_file};
+use fluxtag_core::analysis::analyze_file;
+use fluxtag_core::index::Index;
 use fluxtag_core::yaml::Parser;
 
 fn main() {
@@ -45,8 +46,8 @@ fn scan_3000_files_1000_markers(bencher: divan::Bencher) {
             .iter()
             .map(|(path, text)| analyze_file(&mut parser, path, text))
             .collect();
-        let index = Index::new(analyses);
-        assert_eq!(index.policies.len(), 1_000);
+        let index = Index::build(analyses, &|_| None);
+        assert_eq!(index.policies().len(), 1_000);
         index
     });
 }

@@ -94,10 +94,113 @@ pub struct ImagePolicy {
     pub filter_pattern: Option<Spanned<String>>,
     /// `spec.filterTags.extract`.
     pub filter_extract: Option<Spanned<String>>,
-    /// `spec.digestReflectionPolicy`.
-    pub digest_reflection: Option<Spanned<String>>,
+    /// `spec.digestReflectionPolicy` (`None`: absent, which means [`DigestReflection::Never`]).
+    pub digest_reflection: Option<Spanned<DigestReflection>>,
     /// `spec.interval` (digest reflection period).
     pub interval: Option<Spanned<String>>,
+}
+
+impl ImagePolicy {
+    /// `spec.digestReflectionPolicy`, with the API default (`Never`) when absent.
+    pub fn digest_reflection(&self) -> &DigestReflection {
+        self.digest_reflection
+            .as_ref()
+            .map_or(&DigestReflection::Never, |d| &d.value)
+    }
+
+    /// The range of the policy's name, or the start of its document when it has none.
+    pub fn name_range(&self) -> Range<usize> {
+        self.metadata
+            .name
+            .as_ref()
+            .map(|n| n.range.clone())
+            .unwrap_or_else(|| self.origin.range.start..self.origin.range.start)
+    }
+}
+
+/// `spec.digestReflectionPolicy` of an ImagePolicy (spec §2.1): whether Flux records the
+/// digest of the selected tag.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum DigestReflection {
+    /// `Always`: the digest is looked up again every `spec.interval`.
+    Always,
+    /// `IfNotPresent`: the digest is looked up once per selected tag.
+    IfNotPresent,
+    /// `Never` (the default): no digest; digest markers get an empty value.
+    Never,
+    /// A value the API rejects, as written.
+    Invalid(String),
+}
+
+impl DigestReflection {
+    /// Reads the field's text (exact spelling: the API's enum is case-sensitive).
+    pub fn parse(text: &str) -> DigestReflection {
+        match text {
+            "Always" => DigestReflection::Always,
+            "IfNotPresent" => DigestReflection::IfNotPresent,
+            "Never" => DigestReflection::Never,
+            other => DigestReflection::Invalid(other.to_string()),
+        }
+    }
+
+    /// Whether Flux records digests under this policy (`Always` or `IfNotPresent`).
+    pub fn reflects(&self) -> bool {
+        matches!(
+            self,
+            DigestReflection::Always | DigestReflection::IfNotPresent
+        )
+    }
+
+    /// The field's text.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DigestReflection::Always => "Always",
+            DigestReflection::IfNotPresent => "IfNotPresent",
+            DigestReflection::Never => "Never",
+            DigestReflection::Invalid(text) => text,
+        }
+    }
+}
+
+/// Reads a Flux API duration (`spec.interval`): the CRDs' pattern
+/// `^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$`, summed (`1h30m`, `1.5h`, `500ms`). `None` for anything
+/// the API rejects (the object is then invalid) or that overflows.
+pub fn parse_duration(text: &str) -> Option<std::time::Duration> {
+    let mut rest = text;
+    if rest.is_empty() {
+        return None;
+    }
+    let mut seconds = 0f64;
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        let mut number_len = digits;
+        if let Some(fraction) = rest[digits..].strip_prefix('.') {
+            let fraction_digits = fraction.bytes().take_while(u8::is_ascii_digit).count();
+            if fraction_digits == 0 {
+                return None;
+            }
+            number_len += 1 + fraction_digits;
+        }
+        let number: f64 = rest[..number_len].parse().ok()?;
+        rest = &rest[number_len..];
+        let (unit_len, scale) = if rest.starts_with("ms") {
+            (2, 0.001)
+        } else if rest.starts_with('s') {
+            (1, 1.0)
+        } else if rest.starts_with('m') {
+            (1, 60.0)
+        } else if rest.starts_with('h') {
+            (1, 3600.0)
+        } else {
+            return None;
+        };
+        rest = &rest[unit_len..];
+        seconds += number * scale;
+    }
+    std::time::Duration::try_from_secs_f64(seconds).ok()
 }
 
 /// An `ImageRepository`.
@@ -443,7 +546,12 @@ fn read_image_object(
                     },
                 ),
                 filter_extract: string_at(root, &["spec", "filterTags", "extract"]),
-                digest_reflection: string_at(root, &["spec", "digestReflectionPolicy"]),
+                digest_reflection: string_at(root, &["spec", "digestReflectionPolicy"]).map(|d| {
+                    Spanned {
+                        value: DigestReflection::parse(&d.value),
+                        range: d.range,
+                    }
+                }),
                 interval: string_at(root, &["spec", "interval"]),
                 origin,
                 api_version,
@@ -623,5 +731,18 @@ mod tests {
         assert_eq!(normalise_dir("./apps/prod/"), "apps/prod");
         assert_eq!(normalise_dir("./"), "");
         assert_eq!(normalise_dir("a/../b"), "b");
+    }
+
+    /// One grammar for `spec.interval`: the API's pattern, summed (spec §2.1, §3.1).
+    #[test]
+    fn durations() {
+        use std::time::Duration;
+        assert_eq!(parse_duration("1h30m"), Some(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("1.5h"), Some(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_duration("5m"), Some(Duration::from_secs(300)));
+        for rejected in ["", "5x", "5", "m", "1.m", ".5m", " 5m", "5m ", "-5m", "1d"] {
+            assert_eq!(parse_duration(rejected), None, "{rejected:?}");
+        }
     }
 }

@@ -1,40 +1,47 @@
-//! The cross-file index: every file's markers and objects, and what the repository as a whole
-//! says about them.
+//! The cross-file index: every file's analysis and what the repository as a whole says about
+//! its objects.
 //!
-//! [`analyze_file`] reads one file (bytes in, data out; the byte prefilter decides whether it is
-//! parsed at all). [`Index::new`] puts the analyses of a whole repository together: policies and
-//! repositories by namespace and name, namespaces inferred from kustomizations, `${VAR}` values
-//! from Flux Kustomizations, and the image automations that decide whether Flux would apply a
-//! marker. It does no I/O and makes no registry calls; [`crate::resolve`] adds the tags.
+//! [`Index::build`] puts the analyses of a whole repository together: policies and repositories
+//! by namespace and name, namespaces inferred from kustomizations, kustomize patches applied,
+//! `${VAR}` values from Flux Kustomizations, and the image automations that decide whether Flux
+//! would apply a marker. The fields are private: an index is only built whole (or changed through
+//! the few methods that keep it consistent), so every lookup sees the same repository. It does no
+//! I/O (patch files come in through a closure) and never sees tags: [`crate::resolve`] adds them.
 
-use std::collections::BTreeMap;
-use std::ops::Range;
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::diag::{Code, Diagnostic};
+use fluxtag_policy::image_ref::{ImageRef, ImageRefError};
+
+use crate::analysis::FileAnalysis;
 use crate::flux::{
     self, FluxKustomization, FluxObject, ImagePolicy, ImageRepository, ImageUpdateAutomation,
     KustomizeFile,
 };
-use crate::kustomize::{self, FROM_PATCH, KustomizeView};
-use crate::marker::{self, FileMarkers};
-use crate::text::LineIndex;
-use crate::yaml::{Depth, Node, Parser, YamlFile};
+use crate::kustomize::{self, KustomizeView};
+use crate::marker;
+use crate::suggest::closest;
+use crate::vars::{Substituted, substitute};
+use crate::yaml::{self, Node};
 
-/// Everything read from one file.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct FileAnalysis {
-    /// The file, relative to the root, `/`-separated.
-    pub path: String,
-    /// Line starts of the file.
-    pub lines: LineIndex,
-    /// Markers and near misses.
-    pub markers: FileMarkers,
-    /// Flux and kustomize objects.
-    pub objects: Vec<FluxObject>,
-    /// Whether any part of the file was parsed.
-    pub parsed: bool,
-    /// The document roots of image objects, by document index (kustomize patches apply to them).
-    pub object_roots: Vec<(usize, Node)>,
+/// A policy of an [`Index`]: its position in [`Index::policies`] and in
+/// [`crate::resolve::Report::policies`], which are built in the same order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PolicyId(usize);
+
+impl PolicyId {
+    /// The position in [`Index::policies`] (and in the report's policies).
+    pub fn position(self) -> usize {
+        self.0
+    }
+}
+
+/// The policy a marker's reference finds (see [`PolicyLookup::find`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PolicyMatch {
+    /// The policy.
+    pub id: PolicyId,
+    /// Whether it was found by name alone (the policy's namespace is unknown).
+    pub by_name_alone: bool,
 }
 
 /// [`Index::policies`] by namespace and name (see [`Index::policy_lookup`]).
@@ -47,84 +54,28 @@ pub struct PolicyLookup<'a> {
 }
 
 impl PolicyLookup<'_> {
-    /// The index of the policy a marker names: exact namespace and name, or, for policies whose
-    /// namespace is unknown, the name alone (the second value says so).
-    pub fn find(&self, namespace: &str, name: &str) -> Option<(usize, bool)> {
+    /// The policy a marker names: exact namespace and name, or, for policies whose namespace is
+    /// unknown, the name alone (the match says so).
+    pub fn find(&self, namespace: &str, name: &str) -> Option<PolicyMatch> {
         self.by_key
             .get(&(namespace, name))
-            .map(|&i| (i, false))
-            .or_else(|| self.by_name.get(name).map(|&i| (i, true)))
-    }
-}
-
-/// Reads one file: a byte prefilter first, then the documents that may hold markers or objects.
-pub fn analyze_file(parser: &mut Parser, path: &str, text: &[u8]) -> FileAnalysis {
-    let lines = LineIndex::new(text);
-    let has_markers = marker::may_contain_markers(text);
-    let has_objects = flux::may_contain_objects(text) || flux::is_kustomization_file(path);
-    if !has_markers && !has_objects {
-        return FileAnalysis {
-            path: path.to_string(),
-            lines,
-            markers: FileMarkers::default(),
-            objects: Vec::new(),
-            parsed: false,
-            object_roots: Vec::new(),
-        };
-    }
-    let kustomization = flux::is_kustomization_file(path);
-    let yaml: YamlFile = if has_markers {
-        // Every document, for the file-level checks; in full only where markers or objects
-        // may be, the rest shallow (shape only), which keeps large streams cheap.
-        parser.parse_with(text, &|bytes| {
-            if kustomization
-                || marker::may_contain_markers(bytes)
-                || flux::may_contain_objects(bytes)
-            {
-                Depth::Full
-            } else {
-                Depth::Shallow
-            }
-        })
-    } else if kustomization {
-        parser.parse(text, &|_| true)
-    } else {
-        parser.parse(text, &|bytes| flux::may_contain_objects(bytes))
-    };
-    let markers = if has_markers {
-        marker::find_markers(path, text, &yaml, &lines)
-    } else {
-        FileMarkers::default()
-    };
-    let mut objects = flux::read_objects(path, &yaml);
-    objects.extend(
-        kustomize::read_components(path, &yaml)
-            .into_iter()
-            .map(FluxObject::Kustomize),
-    );
-    let object_roots = objects
-        .iter()
-        .filter_map(|o| match o {
-            FluxObject::Policy(p) => Some(p.origin.document),
-            FluxObject::Repository(r) => Some(r.origin.document),
-            _ => None,
-        })
-        .filter_map(|d| Some((d, yaml.documents.get(d)?.root.clone()?)))
-        .collect();
-    FileAnalysis {
-        path: path.to_string(),
-        lines,
-        markers,
-        objects,
-        parsed: true,
-        object_roots,
+            .map(|&i| PolicyMatch {
+                id: PolicyId(i),
+                by_name_alone: false,
+            })
+            .or_else(|| {
+                self.by_name.get(name).map(|&i| PolicyMatch {
+                    id: PolicyId(i),
+                    by_name_alone: true,
+                })
+            })
     }
 }
 
 /// An ImagePolicy with its effective namespace.
 #[derive(Debug, Clone)]
 pub struct PolicyEntry {
-    /// The object as read.
+    /// The object as read (with kustomize patches applied).
     pub object: ImagePolicy,
     /// Its namespace: `metadata.namespace`, else the one kustomize or a Flux Kustomization
     /// gives it, else `None` (matched by name alone).
@@ -135,10 +86,10 @@ pub struct PolicyEntry {
     pub name: String,
 }
 
-/// An ImageRepository with its effective namespace.
+/// An ImageRepository with its effective namespace and its image, parsed once.
 #[derive(Debug, Clone)]
 pub struct RepositoryEntry {
-    /// The object as read.
+    /// The object as read (with kustomize patches applied).
     pub object: ImageRepository,
     /// Its namespace, as for policies.
     pub namespace: Option<String>,
@@ -146,6 +97,20 @@ pub struct RepositoryEntry {
     pub name: String,
     /// `spec.image` after substitution (`None` when absent or unresolvable).
     pub image: Option<String>,
+    /// `image` normalised as Flux does (spec §3.1), with `spec.insecure`; `None` when `image` is.
+    pub image_ref: Option<Result<ImageRef, ImageRefError>>,
+}
+
+impl RepositoryEntry {
+    /// The normalised image, when `spec.image` is known and valid.
+    pub fn valid_image(&self) -> Option<&ImageRef> {
+        self.image_ref.as_ref()?.as_ref().ok()
+    }
+
+    /// `namespace/name`, or the name alone.
+    pub fn display_name(&self) -> String {
+        display_name(self.namespace.as_deref(), &self.name)
+    }
 }
 
 /// An ImageUpdateAutomation with its effective namespace.
@@ -163,19 +128,17 @@ pub struct AutomationEntry {
 #[derive(Debug, Clone, Default)]
 pub struct Index {
     /// Every analysed file by path.
-    pub files: BTreeMap<String, FileAnalysis>,
-    /// Every ImagePolicy.
-    pub policies: Vec<PolicyEntry>,
+    files: BTreeMap<String, FileAnalysis>,
+    /// Every ImagePolicy, in file and document order.
+    policies: Vec<PolicyEntry>,
     /// Every ImageRepository.
-    pub repositories: Vec<RepositoryEntry>,
+    repositories: Vec<RepositoryEntry>,
     /// Every ImageUpdateAutomation.
-    pub automations: Vec<AutomationEntry>,
+    automations: Vec<AutomationEntry>,
     /// Every Flux Kustomization.
-    pub flux_kustomizations: Vec<FluxKustomization>,
-    /// Every kustomize kustomization and component.
-    pub kustomize_files: Vec<KustomizeFile>,
+    flux_kustomizations: Vec<FluxKustomization>,
     /// What kustomize would do to the objects.
-    pub kustomize: KustomizeView,
+    kustomize: KustomizeView,
 }
 
 /// An object's effective name and namespace, and the variables of its file.
@@ -186,99 +149,51 @@ struct Identity {
     name: String,
 }
 
-/// The result of `${VAR}` substitution.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Substituted {
-    /// No variables in the text.
-    Plain(String),
-    /// Every variable had a value.
-    Resolved(String),
-    /// These variables have no literal value in the repository.
-    Unresolved(Vec<String>),
-}
-
-impl Substituted {
-    /// The text when it is known.
-    pub fn known(&self) -> Option<&str> {
-        match self {
-            Substituted::Plain(s) | Substituted::Resolved(s) => Some(s),
-            Substituted::Unresolved(_) => None,
-        }
-    }
-}
-
-/// Replaces `${VAR}`, `${VAR:=default}` and `${VAR:-default}` with values from `vars`.
-pub fn substitute(text: &str, vars: &BTreeMap<String, String>) -> Substituted {
-    if !text.contains("${") {
-        return Substituted::Plain(text.to_string());
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut missing = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else {
-            out.push_str(&rest[start..]);
-            rest = "";
-            break;
-        };
-        let inner = &after[..end];
-        let (name, default) = match inner.find([':', '=']).map(|i| (i, &inner[i..])) {
-            Some((i, tail)) if tail.starts_with(":=") || tail.starts_with(":-") => {
-                (&inner[..i], Some(&tail[2..]))
-            }
-            Some((i, tail)) if tail.starts_with('=') => (&inner[..i], Some(&tail[1..])),
-            _ => (inner, None),
-        };
-        match vars.get(name).map(String::as_str).or(default) {
-            Some(value) => out.push_str(value),
-            None => missing.push(name.to_string()),
-        }
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    if missing.is_empty() {
-        Substituted::Resolved(out)
-    } else {
-        missing.dedup();
-        Substituted::Unresolved(missing)
-    }
-}
-
 impl Index {
-    /// Puts the analyses of a repository together, without patch files.
-    pub fn new(analyses: Vec<FileAnalysis>) -> Index {
-        Index::build(analyses, &BTreeMap::new())
-    }
-
-    /// Puts the analyses of a repository together. `patch_roots` holds the parsed document
-    /// roots of the patch files the kustomizations name ([`Index::patch_files_needed`]), by path.
-    pub fn build(analyses: Vec<FileAnalysis>, patch_roots: &BTreeMap<String, Vec<Node>>) -> Index {
+    /// Puts the analyses of a repository together. `read` gives the bytes of a file by its
+    /// `/`-separated path (`None`: it cannot be read); it is asked only for the kustomize patch
+    /// files the kustomizations name, which the index parses itself (a missing patch file is
+    /// kustomize's error, not ours: its patches are left out).
+    pub fn build(analyses: Vec<FileAnalysis>, read: &dyn Fn(&str) -> Option<Vec<u8>>) -> Index {
         let mut index = Index::default();
-        let mut policies = Vec::new();
-        let mut repositories = Vec::new();
-        let mut automations = Vec::new();
+        let mut kustomize_files: Vec<KustomizeFile> = Vec::new();
         for analysis in &analyses {
             for object in &analysis.objects {
                 match object {
                     FluxObject::FluxKustomization(k) => index.flux_kustomizations.push(k.clone()),
-                    FluxObject::Kustomize(k) => index.kustomize_files.push(k.clone()),
+                    FluxObject::Kustomize(k) => kustomize_files.push(k.clone()),
                     _ => {}
                 }
             }
         }
-        index.kustomize = KustomizeView::new(&index.kustomize_files);
+        index.kustomize = KustomizeView::new(&kustomize_files);
+        let patch_roots: BTreeMap<String, Vec<Node>> = index
+            .kustomize
+            .patch_files()
+            .into_iter()
+            .filter_map(|path| {
+                let text = read(&path)?;
+                let roots = yaml::parse(&text)
+                    .documents
+                    .into_iter()
+                    .filter_map(|d| d.root)
+                    .collect();
+                Some((path, roots))
+            })
+            .collect();
+        let mut policies = Vec::new();
+        let mut repositories = Vec::new();
+        let mut automations = Vec::new();
         for analysis in analyses {
             let patch_only = index.kustomize.is_patch_file(&analysis.path);
             for object in &analysis.objects {
                 let object = match object {
                     FluxObject::Policy(_) | FluxObject::Repository(_) if patch_only => continue,
                     FluxObject::Policy(p) => index
-                        .patched(&analysis, p.origin.document, patch_roots)
+                        .patched(&analysis, p.origin.document, &patch_roots)
                         .unwrap_or_else(|| object.clone()),
                     FluxObject::Repository(r) => index
-                        .patched(&analysis, r.origin.document, patch_roots)
+                        .patched(&analysis, r.origin.document, &patch_roots)
                         .unwrap_or_else(|| object.clone()),
                     other => other.clone(),
                 };
@@ -307,11 +222,15 @@ impl Index {
                     .known()
                     .map(str::to_string)
             });
+            let image_ref = image
+                .as_ref()
+                .map(|image| ImageRef::parse(image, object.insecure));
             index.repositories.push(RepositoryEntry {
                 object,
                 namespace: identity.namespace,
                 name: identity.name,
                 image,
+                image_ref,
             });
         }
         for object in automations {
@@ -351,17 +270,99 @@ impl Index {
         kustomize::read_object_from_root(&analysis.path, document, &patched)
     }
 
-    /// The patch files the kustomizations name, which the caller parses for [`Index::build`].
-    pub fn patch_files_needed(analyses: &[FileAnalysis]) -> Vec<String> {
-        let files: Vec<KustomizeFile> = analyses
+    /// A copy without the files' analyses: everything tag fetching and policy evaluation need
+    /// (policies, repositories, automations, Flux Kustomizations, the kustomize view), cheap
+    /// to clone for a background task. Resolving markers against it finds none.
+    pub fn objects_only(&self) -> Index {
+        Index {
+            files: BTreeMap::new(),
+            policies: self.policies.clone(),
+            repositories: self.repositories.clone(),
+            automations: self.automations.clone(),
+            flux_kustomizations: self.flux_kustomizations.clone(),
+            kustomize: self.kustomize.clone(),
+        }
+    }
+
+    /// Every analysed file, by path.
+    pub fn files(&self) -> &BTreeMap<String, FileAnalysis> {
+        &self.files
+    }
+
+    /// The analysis of one file.
+    pub fn file(&self, path: &str) -> Option<&FileAnalysis> {
+        self.files.get(path)
+    }
+
+    /// Takes the analyses back out (to build the index again after some files changed).
+    pub fn into_files(self) -> BTreeMap<String, FileAnalysis> {
+        self.files
+    }
+
+    /// Whether a file contributes to what the index knows beyond its own markers: it holds (or,
+    /// as `new`, would hold) a Flux or kustomize object, or it is a kustomize patch file. A file
+    /// that does not can be replaced with [`Index::replace_marker_file`] instead of a rebuild.
+    pub fn contributes_objects(&self, path: &str, new: Option<&FileAnalysis>) -> bool {
+        self.files.get(path).is_some_and(|a| !a.objects.is_empty())
+            || new.is_some_and(|a| !a.objects.is_empty())
+            || self.kustomize.is_patch_file(path)
+    }
+
+    /// Replaces (`Some`) or removes (`None`) the analysis of a file that contributes no object
+    /// ([`Index::contributes_objects`] is false before and after): nothing else in the index
+    /// depends on it, so nothing else changes. Returns `false`, changing nothing, for a file
+    /// that does contribute (the index must be built again).
+    pub fn replace_marker_file(&mut self, path: &str, analysis: Option<FileAnalysis>) -> bool {
+        if self.contributes_objects(path, analysis.as_ref()) {
+            return false;
+        }
+        match analysis {
+            Some(analysis) => {
+                self.files.insert(path.to_string(), analysis);
+            }
+            None => {
+                self.files.remove(path);
+            }
+        }
+        true
+    }
+
+    /// Every ImagePolicy, in file and document order (a [`PolicyId`] is a position here).
+    pub fn policies(&self) -> &[PolicyEntry] {
+        &self.policies
+    }
+
+    /// Every ImagePolicy with its id.
+    pub fn policies_with_ids(&self) -> impl Iterator<Item = (PolicyId, &PolicyEntry)> {
+        self.policies
             .iter()
-            .flat_map(|a| a.objects.iter())
-            .filter_map(|o| match o {
-                FluxObject::Kustomize(k) => Some(k.clone()),
-                _ => None,
-            })
-            .collect();
-        KustomizeView::new(&files).patch_files()
+            .enumerate()
+            .map(|(i, p)| (PolicyId(i), p))
+    }
+
+    /// One policy.
+    pub fn policy(&self, id: PolicyId) -> Option<&PolicyEntry> {
+        self.policies.get(id.0)
+    }
+
+    /// Every ImageRepository.
+    pub fn repositories(&self) -> &[RepositoryEntry] {
+        &self.repositories
+    }
+
+    /// Every ImageUpdateAutomation.
+    pub fn automations(&self) -> &[AutomationEntry] {
+        &self.automations
+    }
+
+    /// Every Flux Kustomization.
+    pub fn flux_kustomizations(&self) -> &[FluxKustomization] {
+        &self.flux_kustomizations
+    }
+
+    /// What kustomize would do to the objects.
+    pub fn kustomize(&self) -> &KustomizeView {
+        &self.kustomize
     }
 
     /// The name and namespace of an object defined in `path`, after `${VAR}` substitution and
@@ -440,7 +441,7 @@ impl Index {
     }
 
     /// The namespace a kustomization that lists `path` (directly or through its directory)
-    /// gives it. Overridden by the kustomize view when one is available.
+    /// gives it, with the kustomization that sets it.
     fn kustomize_namespace(&self, path: &str) -> Option<(String, String)> {
         self.kustomize
             .namespace_for(path)
@@ -467,13 +468,11 @@ impl Index {
         lookup
     }
 
-    /// Indices into [`Index::policies`] of every policy the markers of `path` can reach: the
-    /// one each marker names (after `${VAR}` substitution, found as [`PolicyLookup::find`]
-    /// finds it) and, for a name that matches nothing, its did-you-mean candidates. Resolving
-    /// an index holding only these policies gives that file's markers the same verdicts as the
-    /// whole index (the language server relies on it to resolve one file per keystroke).
-    pub fn policies_reached_by(&self, path: &str) -> std::collections::BTreeSet<usize> {
-        let mut reached = std::collections::BTreeSet::new();
+    /// Every policy the markers of `path` can reach: the one each marker names (after `${VAR}`
+    /// substitution, found as [`PolicyLookup::find`] finds it) and, for a name that matches
+    /// nothing, its did-you-mean candidates.
+    pub fn policies_reached_by(&self, path: &str) -> BTreeSet<PolicyId> {
+        let mut reached = BTreeSet::new();
         let Some(analysis) = self.files.get(path) else {
             return reached;
         };
@@ -489,8 +488,8 @@ impl Index {
                 continue;
             };
             match lookup.find(&target.namespace, &target.name) {
-                Some((position, _)) => {
-                    reached.insert(position);
+                Some(found) => {
+                    reached.insert(found.id);
                 }
                 None => {
                     let name = format!("{}:{}", target.namespace, target.name);
@@ -499,7 +498,7 @@ impl Index {
                             keys.iter()
                                 .enumerate()
                                 .filter(|(_, k)| k.as_str() == candidate)
-                                .map(|(i, _)| i),
+                                .map(|(i, _)| PolicyId(i)),
                         );
                     }
                 }
@@ -527,7 +526,8 @@ impl Index {
             })
     }
 
-    /// Names of every policy as `namespace:name`, for did-you-mean suggestions and completion.
+    /// Names of every policy as `namespace:name` (the name alone when its namespace is
+    /// unknown), in [`PolicyId`] order: the candidates of did-you-mean suggestions.
     pub fn policy_keys(&self) -> Vec<String> {
         self.policies
             .iter()
@@ -594,121 +594,6 @@ impl Index {
         }
         Err(reasons.join("; "))
     }
-
-    /// Diagnostics about the objects themselves, independent of tags: invalid policies and
-    /// repositories, and policies whose repository is missing.
-    pub fn object_diagnostics(&self) -> Vec<Diagnostic> {
-        let compiled: Vec<_> = self
-            .policies
-            .iter()
-            .map(|p| crate::resolve::compile_policy(&p.object))
-            .collect();
-        self.object_diagnostics_with(&compiled)
-    }
-
-    /// [`Index::object_diagnostics`] with every policy compiled already (one compile per
-    /// policy per resolution), `compiled[i]` belonging to `self.policies[i]`.
-    pub(crate) fn object_diagnostics_with(
-        &self,
-        compiled: &[crate::resolve::CompiledPolicy],
-    ) -> Vec<Diagnostic> {
-        let mut out = Vec::new();
-        for (policy, compiled) in self.policies.iter().zip(compiled) {
-            let object = &policy.object;
-            let first = out.len();
-            let problem = compiled
-                .as_ref()
-                .err()
-                .cloned()
-                .or_else(|| crate::resolve::digest_reflection_problem(object));
-            if let Some((range, message)) = problem {
-                out.push(
-                    Diagnostic::new(
-                        Code::PolicyInvalid,
-                        &object.origin.path,
-                        range,
-                        format!(
-                            "ImagePolicy {} is invalid: {message}",
-                            display_name(policy.namespace.as_deref(), &policy.name)
-                        ),
-                    )
-                    .with_help(
-                        "Flux marks this policy Stalled (InvalidPolicy) and never selects a tag",
-                    ),
-                );
-            }
-            match &object.repository_name {
-                None => out.push(
-                    Diagnostic::new(
-                        Code::PolicyInvalid,
-                        &object.origin.path,
-                        name_range(object),
-                        "the ImagePolicy has no spec.imageRepositoryRef.name",
-                    )
-                    .with_help("name the ImageRepository whose tags this policy selects from"),
-                ),
-                Some(reference) if self.repository_of(policy).is_none() => {
-                    let namespace = object
-                        .repository_namespace
-                        .as_ref()
-                        .map(|n| n.value.clone())
-                        .or_else(|| policy.namespace.clone());
-                    out.push(
-                        Diagnostic::new(
-                            Code::RepositoryNotFound,
-                            &object.origin.path,
-                            reference.range.clone(),
-                            format!(
-                                "no ImageRepository {} in the repository",
-                                display_name(namespace.as_deref(), &reference.value)
-                            ),
-                        )
-                        .with_help("create the ImageRepository, or fix the name in spec.imageRepositoryRef"),
-                    );
-                }
-                Some(_) => {}
-            }
-            relocate_patched(&mut out[first..], name_range(object));
-        }
-        for repository in &self.repositories {
-            if let Some((range, message)) = crate::resolve::repository_problem(repository) {
-                out.push(
-                    Diagnostic::new(
-                        Code::RepositoryInvalid,
-                        &repository.object.origin.path,
-                        range,
-                        format!(
-                            "ImageRepository {} is invalid: {message}",
-                            display_name(repository.namespace.as_deref(), &repository.name)
-                        ),
-                    )
-                    .with_help("Flux marks this repository Stalled and scans no tags"),
-                );
-                let fallback = repository
-                    .object
-                    .metadata
-                    .name
-                    .as_ref()
-                    .map_or(0..0, |n| n.range.clone());
-                let last = out.len() - 1;
-                relocate_patched(&mut out[last..], fallback);
-            }
-        }
-        out
-    }
-}
-
-/// Points findings on fields a kustomize patch set at the object's name instead, since the
-/// patched bytes live in another file.
-fn relocate_patched(diagnostics: &mut [Diagnostic], fallback: Range<usize>) {
-    for diagnostic in diagnostics {
-        if diagnostic.range == FROM_PATCH || diagnostic.range.end == usize::MAX {
-            diagnostic.range = fallback.clone();
-            diagnostic
-                .message
-                .push_str(" (the field is set by a kustomize patch)");
-        }
-    }
 }
 
 /// `namespace/name`, or the name alone.
@@ -719,16 +604,6 @@ pub fn display_name(namespace: Option<&str>, name: &str) -> String {
     }
 }
 
-/// The range of an object's name (or its document when it has none).
-pub fn name_range(policy: &ImagePolicy) -> Range<usize> {
-    policy
-        .metadata
-        .name
-        .as_ref()
-        .map(|n| n.range.clone())
-        .unwrap_or_else(|| policy.origin.range.start..policy.origin.range.start)
-}
-
 /// Whether file `path` lies in directory `dir` (`""` is the root).
 pub fn is_under(path: &str, dir: &str) -> bool {
     dir.is_empty()
@@ -736,72 +611,9 @@ pub fn is_under(path: &str, dir: &str) -> bool {
         || (path.starts_with(dir) && path.as_bytes().get(dir.len()) == Some(&b'/'))
 }
 
-/// The closest candidates to `wanted` by edit distance, best first (for did-you-mean).
-pub fn closest<'a>(wanted: &str, candidates: &'a [String]) -> Vec<&'a str> {
-    let limit = (wanted.chars().count() / 5).clamp(1, 3);
-    let mut scored: Vec<(usize, &str)> = candidates
-        .iter()
-        .map(|c| (levenshtein(wanted, c), c.as_str()))
-        .filter(|(d, _)| *d <= limit)
-        .collect();
-    scored.sort();
-    scored.into_iter().map(|(_, c)| c).collect()
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            current[j + 1] = (previous[j] + cost)
-                .min(previous[j + 1] + 1)
-                .min(current[j] + 1);
-        }
-        previous = current;
-    }
-    previous[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn substitution() {
-        let mut vars = BTreeMap::new();
-        vars.insert("NS".to_string(), "apps".to_string());
-        assert_eq!(
-            substitute("${NS}:app", &vars),
-            Substituted::Resolved("apps:app".into())
-        );
-        assert_eq!(
-            substitute("${X:=d}-${NS}", &vars),
-            Substituted::Resolved("d-apps".into())
-        );
-        assert_eq!(
-            substitute("${MISSING}", &vars),
-            Substituted::Unresolved(vec!["MISSING".into()])
-        );
-        assert_eq!(
-            substitute("plain", &vars),
-            Substituted::Plain("plain".into())
-        );
-    }
-
-    #[test]
-    fn did_you_mean() {
-        let keys = vec![
-            "flux-system:podinfo".to_string(),
-            "flux-system:grafana".to_string(),
-        ];
-        assert_eq!(
-            closest("flux-system:podinf", &keys),
-            ["flux-system:podinfo"]
-        );
-        assert!(closest("other:thing", &keys).is_empty());
-    }
 
     #[test]
     fn directories() {

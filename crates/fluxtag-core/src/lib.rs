@@ -1,14 +1,19 @@
 //! The pure core of fluxtag.
 //!
-//! It owns everything that can be decided from bytes and tag lists alone: YAML with exact spans
-//! ([`yaml`]), `$imagepolicy` markers and their near misses ([`marker`]), the Flux objects of a
-//! repository ([`flux`]), the cross-file index ([`index`]), what Flux would write for each marker
-//! ([`resolve`]), the diagnostic model ([`diag`]) and byte-exact edits ([`edit`]).
+//! It owns everything that can be decided from bytes and tag lists alone, in layers that only
+//! import downwards:
+//! - reading: YAML with exact spans ([`yaml`]), `$imagepolicy` markers and their near misses
+//!   ([`marker`]), the Flux and kustomize objects ([`flux`]), one file's analysis ([`analysis`]);
+//! - the repository: kustomize builds ([`kustomize`]), `${VAR}` substitution ([`vars`]), the
+//!   cross-file index ([`index`]), object validation ([`validate`]), did-you-mean ([`suggest`]);
+//! - verdicts: what Flux would write for each marker ([`resolve`]);
+//! - the output model: diagnostics ([`diag`]), byte-exact edits ([`edit`]), positions ([`text`]).
 //!
 //! It must not do I/O of any kind (no files, network, environment, clock or printing), must not
 //! know the language server protocol or output formats, and must not panic on any input: bad
 //! input becomes a diagnostic.
 
+pub mod analysis;
 pub mod diag;
 pub mod edit;
 pub mod flux;
@@ -16,5 +21,8 @@ pub mod index;
 pub mod kustomize;
 pub mod marker;
 pub mod resolve;
+pub mod suggest;
 pub mod text;
+pub mod validate;
+pub mod vars;
 pub mod yaml;

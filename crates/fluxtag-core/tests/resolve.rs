@@ -12,12 +12,13 @@
 
 use std::collections::BTreeMap;
 
+use fluxtag_core::analysis::analyze_file;
 use fluxtag_core::diag::{Applicability, Code};
 use fluxtag_core::edit::apply_edits;
-use fluxtag_core::index::{Index, analyze_file};
+use fluxtag_core::index::Index;
 use fluxtag_core::resolve::{TagLookup, TagSet, resolve};
 use fluxtag_core::text::ColumnUnit;
-use fluxtag_core::yaml::{self, Parser};
+use fluxtag_core::yaml::Parser;
 
 fn files(fixture: &str) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
@@ -40,18 +41,12 @@ fn check(fixture: &str, tags: &[(&str, &[&str])]) -> String {
         .iter()
         .map(|(path, text)| analyze_file(&mut parser, path, text.as_bytes()))
         .collect();
-    let mut patch_roots = BTreeMap::new();
-    for path in Index::patch_files_needed(&analyses) {
-        if let Some((_, text)) = files.iter().find(|(p, _)| *p == path) {
-            let roots = yaml::parse(text.as_bytes())
-                .documents
-                .into_iter()
-                .filter_map(|d| d.root)
-                .collect();
-            patch_roots.insert(path, roots);
-        }
-    }
-    let index = Index::build(analyses, &patch_roots);
+    let index = Index::build(analyses, &|path| {
+        files
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, text)| text.as_bytes().to_vec())
+    });
     let table: BTreeMap<String, Vec<String>> = tags
         .iter()
         .map(|(image, tags)| {
@@ -78,7 +73,9 @@ fn check(fixture: &str, tags: &[(&str, &[&str])]) -> String {
     };
     let position = |path: &str, offset: usize| {
         let text = text_of(path);
-        let lc = index.files[path]
+        let lc = index
+            .file(path)
+            .unwrap()
             .lines
             .line_col(text, offset, ColumnUnit::Chars);
         format!("{}:{}", lc.line + 1, lc.col + 1)

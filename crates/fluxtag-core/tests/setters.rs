@@ -11,9 +11,10 @@
 
 use std::collections::BTreeMap;
 
+use fluxtag_core::analysis::analyze_file;
 use fluxtag_core::diag::{Applicability, Code, Edit};
 use fluxtag_core::edit::apply_edits;
-use fluxtag_core::index::{Index, analyze_file};
+use fluxtag_core::index::Index;
 use fluxtag_core::resolve::{MarkerStatus, TagLookup, TagSet, resolve};
 use fluxtag_core::yaml::Parser;
 
@@ -124,7 +125,7 @@ fn fix(files: &[(&str, String)]) -> (BTreeMap<String, String>, fluxtag_core::res
         .iter()
         .map(|(path, text)| analyze_file(&mut parser, path, text.as_bytes()))
         .collect();
-    let index = Index::new(analyses);
+    let index = Index::build(analyses, &|_| None);
     let report = resolve(&index, &|canonical, _| tags(canonical));
     let mut edits: BTreeMap<&str, Vec<Edit>> = BTreeMap::new();
     for d in &report.diagnostics {

@@ -37,13 +37,13 @@ mod tests {
         };
         assert_eq!(editor.texts, command_line.texts);
         assert_eq!(
-            editor.index.files.keys().collect::<Vec<_>>(),
-            command_line.index.files.keys().collect::<Vec<_>>()
+            editor.index.files().keys().collect::<Vec<_>>(),
+            command_line.index.files().keys().collect::<Vec<_>>()
         );
         assert_eq!(editor.index.policy_keys(), command_line.index.policy_keys());
         assert_eq!(
-            editor.index.repositories.len(),
-            command_line.index.repositories.len()
+            editor.index.repositories().len(),
+            command_line.index.repositories().len()
         );
     }
 }

@@ -11,10 +11,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use fluxtag_core::index::Index;
 use fluxtag_core::resolve::TagLookup;
 use fluxtag_registry::Environment;
+use fluxtag_workspace::TagTable;
 use fluxtag_workspace::tags::TagSource;
-use fluxtag_workspace::{TagTable, Workspace};
 use futures_util::FutureExt as _;
 use tower_lsp_server::Client;
 use tower_lsp_server::jsonrpc;
@@ -141,10 +142,9 @@ impl Inner {
         let Some((root, scan, progress_supported, cache)) = self
             .write(|s| {
                 let f = s.folders.get_mut(folder)?;
-                if f.indexing || f.indexed {
+                if !f.state.begin_indexing() {
                     return None;
                 }
-                f.indexing = true;
                 Some((
                     f.root.clone(),
                     f.scan,
@@ -217,10 +217,9 @@ impl Inner {
                 if !buffers.is_empty() {
                     f.workspace.update(buffers);
                 }
-                f.indexed = true;
-                f.indexing = false;
+                f.state.finish_indexing();
                 f.resolve();
-                let files = f.workspace.index.files.len();
+                let files = f.workspace.index.files().len();
                 let markers = f.report.markers.len();
                 Some((documents, format!("{files} files, {markers} markers")))
             })
@@ -248,25 +247,16 @@ impl Inner {
                 .write(|s| {
                     let settings = s.settings.clone();
                     let f = s.folders.get_mut(folder)?;
-                    if !f.indexed {
+                    if !f.state.begin_fetch() {
                         return None;
                     }
-                    if f.fetching {
-                        f.fetch_again = true;
-                        return None;
-                    }
-                    f.fetching = true;
-                    Some((
-                        f.tag_workspace(),
-                        f.wanted_images(),
-                        settings.tags_for(&f.root),
-                    ))
+                    Some((f.tag_index(), f.wanted_images(), settings.tags_for(&f.root)))
                 })
                 .flatten();
-            let Some((workspace, images, settings)) = job else {
+            let Some((index, images, settings)) = job else {
                 return;
             };
-            let fetched = AssertUnwindSafe(self.tag_table(&workspace, &images, &settings))
+            let fetched = AssertUnwindSafe(self.tag_table(&index, &images, &settings))
                 .catch_unwind()
                 .await;
             let table = fetched.unwrap_or_else(|_| {
@@ -284,10 +274,8 @@ impl Inner {
                 let refresh = s.client.inlay_hint_refresh;
                 let f = s.folders.get_mut(folder)?;
                 f.tags = table;
-                f.tags_ready = true;
-                f.fetching = false;
                 f.images = images;
-                let again = std::mem::take(&mut f.fetch_again);
+                let again = f.state.finish_fetch(true);
                 f.resolve();
                 Some((s.documents_in(folder), refresh, again))
             });
@@ -295,7 +283,7 @@ impl Inner {
                 // A panic while resolving: let a later change try again.
                 self.write(|s| {
                     if let Some(f) = s.folders.get_mut(folder) {
-                        f.fetching = false;
+                        f.state.finish_fetch(false);
                     }
                 });
                 return;
@@ -316,7 +304,7 @@ impl Inner {
     /// disk cache or registries, as the settings say) and remembered.
     async fn tag_table(
         &self,
-        workspace: &Workspace,
+        index: &Index,
         images: &[String],
         settings: &fluxtag_workspace::TagSettings,
     ) -> TagTable {
@@ -333,7 +321,7 @@ impl Inner {
             return TagTable::from_entries(entries);
         }
         let table = match TagSource::new(settings, Arc::clone(&self.env)) {
-            Ok(source) => TagTable::fetch(workspace, &source, self.env.as_ref()).await,
+            Ok(source) => TagTable::fetch(index, &source, self.env.as_ref()).await,
             Err(error) => {
                 let message = format!("fluxtag: cannot read tags: {error}");
                 self.client

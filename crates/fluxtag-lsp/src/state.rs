@@ -8,9 +8,10 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
+use fluxtag_core::analysis::{FileAnalysis, analyze_file};
 use fluxtag_core::diag::Code;
-use fluxtag_core::index::{FileAnalysis, Index, analyze_file};
-use fluxtag_core::resolve::{Report, images_to_fetch, resolve};
+use fluxtag_core::index::Index;
+use fluxtag_core::resolve::{Report, images_to_fetch};
 use fluxtag_core::text::LineIndex;
 use fluxtag_core::yaml::Parser;
 use fluxtag_workspace::{TagTable, Workspace, walk};
@@ -78,6 +79,101 @@ const MAX_REUSING_PARSERS: usize = 32;
 /// own reusing parser (an editor's edits); larger batches are parsed afresh.
 const REUSING_BATCH: usize = 4;
 
+/// Where a folder is in its life: read from disk once, then tags fetched again whenever its
+/// images change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FolderState {
+    /// Not read yet.
+    #[default]
+    New,
+    /// Being read from disk.
+    Indexing,
+    /// Read.
+    Indexed {
+        /// Whether the tags came from a fetch (before that, registry errors are not shown).
+        tags_ready: bool,
+        /// What fetching tags is doing.
+        fetch: Fetch,
+    },
+}
+
+/// Whether a folder's tags are being fetched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Fetch {
+    /// No fetch runs.
+    #[default]
+    Idle,
+    /// A fetch runs for the current images.
+    Running,
+    /// A fetch runs, and the images changed since it started: it runs again when done.
+    RunningStale,
+}
+
+impl FolderState {
+    /// Whether the folder was read from disk.
+    pub fn is_indexed(self) -> bool {
+        matches!(self, FolderState::Indexed { .. })
+    }
+
+    /// Whether the tags came from a fetch.
+    pub fn tags_ready(self) -> bool {
+        matches!(
+            self,
+            FolderState::Indexed {
+                tags_ready: true,
+                ..
+            }
+        )
+    }
+
+    /// Starts indexing a new folder; `false` (nothing changes) when it started already.
+    pub fn begin_indexing(&mut self) -> bool {
+        let new = *self == FolderState::New;
+        if new {
+            *self = FolderState::Indexing;
+        }
+        new
+    }
+
+    /// The folder was read.
+    pub fn finish_indexing(&mut self) {
+        *self = FolderState::Indexed {
+            tags_ready: false,
+            fetch: Fetch::Idle,
+        };
+    }
+
+    /// Starts a fetch; `false` when the folder is not read yet, or when a fetch runs already
+    /// (which is then marked to run again).
+    pub fn begin_fetch(&mut self) -> bool {
+        let FolderState::Indexed { fetch, .. } = self else {
+            return false;
+        };
+        match fetch {
+            Fetch::Idle => {
+                *fetch = Fetch::Running;
+                true
+            }
+            Fetch::Running | Fetch::RunningStale => {
+                *fetch = Fetch::RunningStale;
+                false
+            }
+        }
+    }
+
+    /// A fetch ended with tags (`got_tags`) or without (it failed inside fluxtag); returns
+    /// whether it must run again.
+    pub fn finish_fetch(&mut self, got_tags: bool) -> bool {
+        let FolderState::Indexed { tags_ready, fetch } = self else {
+            return false;
+        };
+        let again = *fetch == Fetch::RunningStale;
+        *tags_ready |= got_tags;
+        *fetch = Fetch::Idle;
+        again
+    }
+}
+
 /// A workspace folder: a repository root and what fluxtag knows of it.
 #[derive(Debug)]
 pub struct Folder {
@@ -85,22 +181,14 @@ pub struct Folder {
     pub root: PathBuf,
     /// The files and their index (open documents with their buffers' text).
     pub workspace: Workspace,
-    /// Whether the folder was read from disk yet.
-    pub indexed: bool,
-    /// Whether indexing has started.
-    pub indexing: bool,
+    /// Indexing and fetching, as one state.
+    pub state: FolderState,
     /// Whether indexing reads the folder from disk (false for the directory of a file opened
     /// outside any workspace folder and any git checkout: only open documents count there, so
     /// a stray file in a home directory does not make the server read the whole home).
     pub scan: bool,
     /// The tags resolution uses.
     pub tags: TagTable,
-    /// Whether `tags` came from a fetch (before that, registry errors are not shown).
-    pub tags_ready: bool,
-    /// Whether a fetch is running.
-    pub fetching: bool,
-    /// Whether the images changed while a fetch ran.
-    pub fetch_again: bool,
     /// The images `tags` was fetched for.
     pub images: Vec<String>,
     /// The latest resolution.
@@ -121,13 +209,9 @@ impl Folder {
                 cache_stats: Default::default(),
             },
             root,
-            indexed: false,
-            indexing: false,
+            state: FolderState::New,
             scan: true,
             tags: TagTable::default(),
-            tags_ready: false,
-            fetching: false,
-            fetch_again: false,
             images: Vec::new(),
             report: Report::default(),
             parsers: std::sync::Mutex::new(HashMap::new()),
@@ -147,35 +231,23 @@ impl Folder {
             .collect()
     }
 
-    /// A copy of the index with only what fetching tags needs (policies, repositories,
-    /// automations), so a fetch never holds the lock or copies every file.
-    pub fn tag_workspace(&self) -> Workspace {
-        let index = &self.workspace.index;
-        Workspace {
-            root: self.root.clone(),
-            texts: BTreeMap::new(),
-            index: Index {
-                policies: index.policies.clone(),
-                repositories: index.repositories.clone(),
-                automations: index.automations.clone(),
-                ..Index::default()
-            },
-            cache_stats: Default::default(),
-        }
+    /// A copy of the index with only what fetching tags needs, so a fetch never holds the lock
+    /// or copies every file.
+    pub fn tag_index(&self) -> Index {
+        self.workspace.index.objects_only()
     }
 
     /// The new analyses of changed files when none of them holds (or held) an object or is a
     /// kustomize patch; `None` when the index must be rebuilt.
     fn update_locally(&self, changes: &[(String, Option<Vec<u8>>)]) -> Option<Vec<LocalChange>> {
-        let patch_files = self.workspace.index.kustomize.patch_files();
+        let index = &self.workspace.index;
         let mut parsers = self
             .parsers
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut out = Vec::with_capacity(changes.len());
         for (path, text) in changes {
-            let had_objects = self.analysis(path).is_some_and(|a| !a.objects.is_empty());
-            if had_objects || patch_files.contains(path) {
+            if index.contributes_objects(path, None) {
                 return None;
             }
             let analysis = match text {
@@ -185,7 +257,7 @@ impl Folder {
                     }
                     let parser = parsers.entry(path.clone()).or_insert_with(Parser::reusing);
                     let analysis = analyze_file(parser, path, text);
-                    if !analysis.objects.is_empty() {
+                    if index.contributes_objects(path, Some(&analysis)) {
                         return None;
                     }
                     Some(analysis)
@@ -197,96 +269,45 @@ impl Folder {
         Some(out)
     }
 
-    /// Puts one file's new analysis (or its removal) into the index, as
-    /// `Workspace::update` would, without rebuilding what other files contribute.
+    /// Puts the new analysis (or the removal) of a file that contributes no object into the
+    /// index, as `Workspace::update` would, without rebuilding what other files contribute.
+    /// Only called with what [`Folder::update_locally`] returned, which checked that the file
+    /// contributes nothing ([`Index::replace_marker_file`] refuses, changing nothing, otherwise).
     fn replace_file(&mut self, path: &str, analysis: Option<FileAnalysis>, text: Option<Vec<u8>>) {
-        match (analysis, text) {
+        let analysis = match (analysis, text) {
             (Some(analysis), Some(text)) => {
                 if analysis.parsed {
                     self.workspace.texts.insert(path.to_string(), text);
                 } else {
                     self.workspace.texts.remove(path);
                 }
-                self.workspace
-                    .index
-                    .files
-                    .insert(path.to_string(), analysis);
+                Some(analysis)
             }
             _ => {
                 self.workspace.texts.remove(path);
-                self.workspace.index.files.remove(path);
+                None
             }
-        }
+        };
+        self.workspace.index.replace_marker_file(path, analysis);
     }
 
-    /// Resolves the markers of one file that holds no object again and puts the result into the
-    /// folder's report (findings on objects are not the file's markers'; they need the folder).
-    ///
-    /// The core resolves an index; this one holds the file, the automations, the Flux
-    /// Kustomizations (for `${VAR}`) and only the policies its markers can reach: the policy
-    /// each marker names (as `PolicyLookup::find` finds it) and, for a name that matches
-    /// nothing, every did-you-mean candidate (`index::closest` over all names), with their
-    /// repositories, in index order. The verdicts are the core's; only the amount of work
-    /// changes (a 5,000-line file does not re-evaluate a thousand policies per keystroke).
+    /// Resolves the markers of one file that holds no object again against the folder's latest
+    /// policy evaluations (the core's [`fluxtag_core::resolve::resolve_file`]) and puts the
+    /// result into the folder's report: a keystroke re-evaluates no policy.
     pub fn resolve_file(&mut self, path: &str) {
-        let index = &self.workspace.index;
-        let mut markers = Vec::new();
-        let mut diagnostics = Vec::new();
-        if let Some(analysis) = index.files.get(path) {
-            let wanted = index.policies_reached_by(path);
-            let order: Vec<usize> = wanted.into_iter().collect();
-            let reached: Vec<_> = order
-                .iter()
-                .filter_map(|&i| index.policies.get(i))
-                .collect();
-            let repository_names: BTreeSet<&str> = reached
-                .iter()
-                .filter_map(|p| p.object.repository_name.as_ref())
-                .map(|n| n.value.as_str())
-                .collect();
-            let scoped = Index {
-                files: BTreeMap::from([(path.to_string(), analysis.clone())]),
-                policies: reached.into_iter().cloned().collect(),
-                repositories: index
-                    .repositories
-                    .iter()
-                    .filter(|r| repository_names.contains(r.name.as_str()))
-                    .cloned()
-                    .collect(),
-                automations: index.automations.clone(),
-                flux_kustomizations: index.flux_kustomizations.clone(),
-                ..Index::default()
-            };
-            let tags = &self.tags;
-            let report = resolve(&scoped, &|canonical, repository| {
-                tags.lookup(canonical, repository)
-            });
-            markers = report
-                .markers
-                .into_iter()
-                .map(|mut m| {
-                    m.policy = m.policy.and_then(|i| order.get(i).copied());
-                    m
-                })
-                .collect();
-            diagnostics = report
-                .diagnostics
-                .into_iter()
-                .filter(|d| d.path == path)
-                .collect();
-        }
+        let file = fluxtag_core::resolve::resolve_file(&self.workspace.index, &self.report, path);
         let report = &mut self.report;
         report.markers.retain(|m| m.path != path);
         let at = report.markers.partition_point(|m| m.path.as_str() < path);
-        report.markers.splice(at..at, markers);
+        report.markers.splice(at..at, file.markers);
         report.diagnostics.retain(|d| d.path != path);
-        report.diagnostics.extend(diagnostics);
+        report.diagnostics.extend(file.diagnostics);
         fluxtag_core::diag::sort(&mut report.diagnostics);
     }
 
     /// The analysis of a file.
     pub fn analysis(&self, path: &str) -> Option<&FileAnalysis> {
-        self.workspace.index.files.get(path)
+        self.workspace.index.file(path)
     }
 }
 
@@ -372,7 +393,7 @@ impl State {
         }
         let folder = self.folders.get(folder)?;
         let bytes = folder.workspace.texts.get(path)?;
-        let lines = &folder.workspace.index.files.get(path)?.lines;
+        let lines = &folder.workspace.index.file(path)?.lines;
         Some(Text { bytes, lines })
     }
 
@@ -412,7 +433,7 @@ impl State {
         let Some(f) = self.folders.get_mut(folder) else {
             return Affected::default();
         };
-        if !f.indexed {
+        if !f.state.is_indexed() {
             return Affected::default();
         }
         let paths: BTreeSet<String> = changes.iter().map(|(p, _)| p.clone()).collect();
@@ -471,16 +492,17 @@ impl State {
     pub fn indexed_document(&self, uri: &Uri) -> Option<(&Document, &Folder)> {
         let document = self.documents.get(uri)?;
         let folder = self.folders.get(document.folder)?;
-        folder.indexed.then_some((document, folder))
+        folder.state.is_indexed().then_some((document, folder))
     }
 
-    /// The names of every known policy as `namespace:name` (those without a namespace are left
-    /// out: a marker needs one).
-    pub fn policy_keys(folder: &Folder) -> Vec<String> {
+    /// The names of every known policy as `namespace:name`, sorted, for completion and quick
+    /// fixes (those without a namespace are left out: a marker needs one; the core's
+    /// `Index::policy_keys` keeps them, in policy order, for did-you-mean).
+    pub fn completion_keys(folder: &Folder) -> Vec<String> {
         let mut keys: Vec<String> = folder
             .workspace
             .index
-            .policies
+            .policies()
             .iter()
             .filter_map(|p| Some(format!("{}:{}", p.namespace.as_ref()?, p.name)))
             .collect();
@@ -491,7 +513,7 @@ impl State {
 
     /// Whether registry errors of a folder should be shown yet (tags fetched).
     pub fn shows(&self, folder: &Folder, code: Code) -> bool {
-        code != Code::RegistryError || folder.tags_ready
+        code != Code::RegistryError || folder.state.tags_ready()
     }
 }
 
@@ -514,7 +536,7 @@ mod tests {
             .map(|m| {
                 let policy = m
                     .policy
-                    .and_then(|i| folder.report.policies.get(i))
+                    .and_then(|id| folder.report.policy(id))
                     .map(|p| p.name.clone());
                 format!(
                     "{:?} {:?} {:?} {policy:?}",
@@ -551,11 +573,11 @@ mod tests {
             panic!("no tag source");
         };
         let mut folder = Folder::new(root.clone());
-        folder.tags = TagTable::fetch(&workspace, &source, env.as_ref()).await;
+        folder.tags = TagTable::fetch(&workspace.index, &source, env.as_ref()).await;
         folder.workspace = workspace;
-        folder.indexed = true;
+        folder.state.finish_indexing();
         folder.resolve();
-        let paths: Vec<String> = folder.workspace.index.files.keys().cloned().collect();
+        let paths: Vec<String> = folder.workspace.index.files().keys().cloned().collect();
         let mut checked = 0;
         for path in &paths {
             if folder.analysis(path).is_some_and(|a| !a.objects.is_empty()) {

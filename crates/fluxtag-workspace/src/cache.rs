@@ -25,7 +25,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use fluxtag_core::index::FileAnalysis;
+use fluxtag_core::analysis::FileAnalysis;
 use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
 
@@ -301,7 +301,7 @@ fn prune(dir: &Path, keep: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use fluxtag_core::index::analyze_file;
+    use fluxtag_core::analysis::analyze_file;
     use fluxtag_core::yaml::Parser;
 
     /// Every file of the repository's fixtures and the example, and inputs chosen for their

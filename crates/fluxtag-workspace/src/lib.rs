@@ -18,9 +18,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use cache::{AnalysisCache, CacheSettings, CacheStats, ContentHash};
-use fluxtag_core::index::{FileAnalysis, Index, analyze_file};
+use fluxtag_core::analysis::{FileAnalysis, analyze_file};
+use fluxtag_core::index::Index;
 use fluxtag_core::resolve::{Report, resolve};
-use fluxtag_core::yaml::{self, Node, Parser};
+use fluxtag_core::yaml::Parser;
 use thiserror::Error;
 
 pub use tags::{TagSettings, TagTable};
@@ -195,7 +196,8 @@ impl Workspace {
         changes: Vec<(String, Option<Vec<u8>>)>,
         mut analyze: impl FnMut(&str, &[u8]) -> FileAnalysis,
     ) {
-        let mut analyses: BTreeMap<String, FileAnalysis> = std::mem::take(&mut self.index.files);
+        let mut analyses: BTreeMap<String, FileAnalysis> =
+            std::mem::take(&mut self.index).into_files();
         for (path, text) in changes {
             match text {
                 Some(text) => {
@@ -218,9 +220,7 @@ impl Workspace {
 
     /// Resolves every marker against `tags`.
     pub fn resolve(&self, tags: &TagTable) -> Report {
-        resolve(&self.index, &|canonical, repository| {
-            tags.lookup(canonical, repository)
-        })
+        resolve(&self.index, &|canonical, _| tags.lookup(canonical))
     }
 }
 
@@ -297,30 +297,17 @@ fn analyze_all(files: &[walk::ReadFile], cache: Option<&AnalysisCache>) -> Vec<A
     slots
 }
 
-/// Indexes analyses, reading the kustomize patch files they name (from `texts` when the file
-/// was parsed already, else from disk; a missing patch file is kustomize's error, not ours).
+/// Indexes analyses; the kustomize patch files they name are read from `texts` when the file
+/// was parsed already, else from disk (a missing patch file is kustomize's error, not ours).
 fn build_index(
     root: &Path,
     analyses: Vec<FileAnalysis>,
     texts: &BTreeMap<String, Vec<u8>>,
 ) -> Index {
-    let mut patch_roots: BTreeMap<String, Vec<Node>> = BTreeMap::new();
-    for relative in Index::patch_files_needed(&analyses) {
-        let text = match texts.get(&relative) {
-            Some(text) => text.clone(),
-            None => match walk::read(root, &relative) {
-                Ok(text) => text,
-                Err(_) => continue,
-            },
-        };
-        let roots = yaml::parse(&text)
-            .documents
-            .into_iter()
-            .filter_map(|d| d.root)
-            .collect();
-        patch_roots.insert(relative, roots);
-    }
-    Index::build(analyses, &patch_roots)
+    Index::build(analyses, &|relative| match texts.get(relative) {
+        Some(text) => Some(text.clone()),
+        None => walk::read(root, relative).ok(),
+    })
 }
 
 #[cfg(test)]
@@ -353,7 +340,7 @@ mod tests {
         expected.sort();
         let tags = TagTable::default();
         let first = Workspace::load(dir.path()).unwrap();
-        let files: Vec<&String> = first.index.files.keys().collect();
+        let files: Vec<&String> = first.index.files().keys().collect();
         assert_eq!(files, expected.iter().collect::<Vec<_>>());
         let sequential = read_and_analyze_sequentially(dir.path(), &expected);
         assert_eq!(first.texts.len(), sequential);

@@ -4,21 +4,24 @@
 //! request per image however many policies share it), then for the digests of the tags selected
 //! by policies that reflect digests, and returns a table the pure core can resolve against.
 //! A failure for one image never stops the others: it becomes that image's `registry-error`.
+//! [`export_plan`] and [`digests_to_export`] plan `fluxtag tags --export` the same way. The
+//! image → registry mapping is [`registry_ref`]'s alone.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use fluxtag_core::index::RepositoryEntry;
-use fluxtag_core::resolve::{TagLookup, TagSet};
-use fluxtag_policy::image_ref::ImageRef;
+use std::collections::BTreeSet;
+
+use fluxtag_core::index::{Index, RepositoryEntry};
+use fluxtag_core::resolve::{TagLookup, TagSet, digests_wanted, evaluate_policies};
 use fluxtag_registry::{
-    ClientOptions, DiskCache, Environment, Mode, Origin, RegistryClient, RepositoryRef, Scheme,
+    ClientOptions, DiskCache, Environment, ExportItem, Mode, Origin, RegistryClient, RepositoryRef,
     Snapshot, TagService,
 };
 
-use crate::{Workspace, WorkspaceError};
+use crate::WorkspaceError;
 
 /// Where tags come from (the `check` and `lsp` flags `--tags-from`, `--offline`, `--cache-dir`,
 /// `--refresh`).
@@ -92,63 +95,88 @@ pub struct TagTable {
     entries: BTreeMap<String, TagLookup>,
 }
 
-/// What a repository's `interval` says about cache freshness: Go duration syntax
-/// (`1h30m`, `5m`, `90s`, `1.5h`); unreadable or absent means one minute.
+/// What a repository's `interval` says about cache freshness (the API's duration grammar,
+/// `flux::parse_duration`); unreadable or absent means one minute.
 pub fn interval(repository: &RepositoryEntry) -> Duration {
     repository
         .object
         .interval
         .as_ref()
-        .and_then(|i| parse_go_duration(&i.value))
+        .and_then(|i| fluxtag_core::flux::parse_duration(&i.value))
         .unwrap_or(Duration::from_secs(60))
 }
 
-/// Parses a Go duration of hours, minutes, seconds and milliseconds.
-pub fn parse_go_duration(text: &str) -> Option<Duration> {
-    let mut rest = text.trim();
-    if rest.is_empty() {
-        return None;
+/// The registry coordinates of a repository's image (plain HTTP for `spec.insecure` and local
+/// registries, spec §3.1), or why there are none.
+pub fn registry_ref(repository: &RepositoryEntry) -> Result<RepositoryRef, String> {
+    match &repository.image_ref {
+        None => Err("the image is not known".to_string()),
+        Some(Err(error)) => Err(error.to_string()),
+        Some(Ok(image)) => Ok(RepositoryRef::from(image)),
     }
-    let mut total = 0f64;
-    while !rest.is_empty() {
-        let number_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let number: f64 = rest[..number_len].parse().ok()?;
-        rest = &rest[number_len..];
-        let (unit, scale) = if rest.starts_with("ms") {
-            ("ms", 0.001)
-        } else if rest.starts_with('h') {
-            ("h", 3600.0)
-        } else if rest.starts_with('m') {
-            ("m", 60.0)
-        } else if rest.starts_with('s') {
-            ("s", 1.0)
-        } else {
-            return None;
-        };
-        rest = &rest[unit.len()..];
-        total += number * scale;
-    }
-    Duration::try_from_secs_f64(total).ok()
 }
 
-/// The registry coordinates of a repository, or why there are none.
-fn repository_ref(repository: &RepositoryEntry) -> Result<(RepositoryRef, ImageRef), String> {
-    let image = repository
-        .image
-        .as_ref()
-        .ok_or_else(|| "the image is not known".to_string())?;
-    let parsed = ImageRef::parse(image, repository.object.insecure).map_err(|e| e.to_string())?;
-    let scheme = if parsed.insecure_default {
-        Scheme::Http
-    } else {
-        Scheme::Https
-    };
-    Ok((
-        RepositoryRef::new(parsed.registry.clone(), parsed.repository.clone(), scheme),
-        parsed,
-    ))
+/// What `fluxtag tags --export` fetches: every image the repositories name, once each, in
+/// canonical order, and the repositories without a usable `spec.image` (templated or invalid).
+#[derive(Debug, Clone, Default)]
+pub struct ExportPlan {
+    /// One export item per image, with its canonical name.
+    pub images: Vec<(String, ExportItem)>,
+    /// `namespace/name` of each repository left out.
+    pub skipped: Vec<String>,
+}
+
+/// The [`ExportPlan`] of an index.
+pub fn export_plan(index: &Index) -> ExportPlan {
+    let mut plan = ExportPlan::default();
+    let mut seen = BTreeSet::new();
+    for repository in index.repositories() {
+        let (Some(image), Ok(reference)) = (repository.valid_image(), registry_ref(repository))
+        else {
+            plan.skipped.push(repository.display_name());
+            continue;
+        };
+        let canonical = image.canonical();
+        if !seen.insert(canonical.clone()) {
+            continue;
+        }
+        plan.images.push((
+            canonical,
+            ExportItem {
+                repo: reference,
+                interval: interval(repository),
+                digest_tags: Vec::new(),
+            },
+        ));
+    }
+    plan.images.sort_by(|a, b| a.0.cmp(&b.0));
+    plan
+}
+
+/// The tags whose digests an export needs: those the policies that reflect digests select from
+/// the tags in `snapshot`, by canonical image.
+pub fn digests_to_export(index: &Index, snapshot: &Snapshot) -> BTreeMap<String, BTreeSet<String>> {
+    let entries: BTreeMap<String, TagLookup> = snapshot
+        .entries()
+        .map(|(canonical, entry)| {
+            let set = TagSet {
+                tags: entry.tags.clone(),
+                digests: BTreeMap::new(),
+                source: "export".to_string(),
+            };
+            (canonical.to_string(), TagLookup::Found(set))
+        })
+        .collect();
+    let table = TagTable::from_entries(entries);
+    let policies = evaluate_policies(index, &|canonical, _| table.lookup(canonical));
+    let mut wanted: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for digest in digests_wanted(index, &policies) {
+        wanted
+            .entry(digest.canonical)
+            .or_default()
+            .insert(digest.tag);
+    }
+    wanted
 }
 
 fn source_label(origin: Origin, age: Option<Duration>) -> String {
@@ -172,25 +200,20 @@ pub fn human_age(age: Duration) -> String {
 }
 
 impl TagTable {
-    /// Fetches the tags of every repository of `workspace`, then the digests the policies that
+    /// Fetches the tags of every repository of `index`, then the digests the policies that
     /// reflect digests need.
-    pub async fn fetch(
-        workspace: &Workspace,
-        source: &TagSource,
-        env: &dyn Environment,
-    ) -> TagTable {
-        let index = &workspace.index;
+    pub async fn fetch(index: &Index, source: &TagSource, env: &dyn Environment) -> TagTable {
         let repositories = fluxtag_core::resolve::images_to_fetch(index);
         let requests = repositories
             .iter()
             .map(|(canonical, repository)| async move {
-                let lookup = match repository_ref(repository) {
+                let lookup = match registry_ref(repository) {
                     Err(message) => TagLookup::Failed(message),
-                    Ok((reference, _)) => {
+                    Ok(reference) => {
                         // The core applies the repository's own exclusion list; here only the
                         // service's contract is met with an exclusion list that excludes nothing
                         // the core would keep.
-                        let exclusion = fluxtag_core::resolve::exclusion_list(
+                        let exclusion = fluxtag_core::validate::exclusion_list(
                             &repository.object.exclusion_patterns(),
                         )
                         .unwrap_or_default();
@@ -218,40 +241,35 @@ impl TagTable {
         let mut table = TagTable {
             entries: entries.into_iter().collect(),
         };
-        table.fetch_digests(workspace, source).await;
+        table.fetch_digests(index, source).await;
         table
     }
 
-    /// Fetches the digest of each selected tag whose policy reflects digests.
-    async fn fetch_digests(&mut self, workspace: &Workspace, source: &TagSource) {
-        let reflects = |policy: &fluxtag_core::index::PolicyEntry| {
-            policy
-                .object
-                .digest_reflection
-                .as_ref()
-                .is_some_and(|d| d.value == "Always" || d.value == "IfNotPresent")
-        };
-        if !workspace.index.policies.iter().any(reflects) {
-            return; // resolving only to find selected tags would be wasted work
+    /// Fetches the digest of each selected tag whose policy reflects digests (the policies are
+    /// evaluated over the tags fetched; no marker is resolved).
+    async fn fetch_digests(&mut self, index: &Index, source: &TagSource) {
+        if !index
+            .policies()
+            .iter()
+            .any(|p| p.object.digest_reflection().reflects())
+        {
+            return; // evaluating only to find selected tags would be wasted work
         }
-        let report = workspace.resolve(self);
+        let policies = evaluate_policies(index, &|canonical, _| self.lookup(canonical));
+        let mut seen = BTreeSet::new();
         let mut wanted: Vec<(String, RepositoryRef, String, Duration)> = Vec::new();
-        for (policy, evaluated) in workspace.index.policies.iter().zip(&report.policies) {
-            let (true, Some(latest)) = (reflects(policy), &evaluated.latest) else {
+        for digest in digests_wanted(index, &policies) {
+            let Ok(reference) = registry_ref(digest.repository) else {
                 continue;
             };
-            let Some(repository) = workspace.index.repository_of(policy) else {
-                continue;
-            };
-            let Ok((reference, parsed)) = repository_ref(repository) else {
-                continue;
-            };
-            wanted.push((
-                parsed.canonical(),
-                reference,
-                latest.tag.clone(),
-                interval(repository),
-            ));
+            if seen.insert((digest.canonical.clone(), digest.tag.clone())) {
+                wanted.push((
+                    digest.canonical,
+                    reference,
+                    digest.tag,
+                    interval(digest.repository),
+                ));
+            }
         }
         let requests = wanted
             .into_iter()
@@ -273,8 +291,8 @@ impl TagTable {
         TagTable { entries }
     }
 
-    /// The lookup of one image.
-    pub fn lookup(&self, canonical: &str, _repository: &RepositoryEntry) -> TagLookup {
+    /// The lookup of one image, by canonical name.
+    pub fn lookup(&self, canonical: &str) -> TagLookup {
         self.entries
             .get(canonical)
             .cloned()
@@ -284,19 +302,5 @@ impl TagTable {
     /// Every entry.
     pub fn entries(&self) -> &BTreeMap<String, TagLookup> {
         &self.entries
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn go_durations() {
-        assert_eq!(parse_go_duration("1h30m"), Some(Duration::from_secs(5400)));
-        assert_eq!(parse_go_duration("1.5h"), Some(Duration::from_secs(5400)));
-        assert_eq!(parse_go_duration("500ms"), Some(Duration::from_millis(500)));
-        assert_eq!(parse_go_duration("5x"), None);
-        assert_eq!(parse_go_duration(""), None);
     }
 }

@@ -102,7 +102,10 @@ fn observable(workspace: &Workspace) -> String {
     let report: Report = workspace.resolve(&TagTable::default());
     format!(
         "{:#?}\n{:#?}\n{:#?}\n{:#?}",
-        workspace.index.files, workspace.texts, report.markers, report.diagnostics
+        workspace.index.files(),
+        workspace.texts,
+        report.markers,
+        report.diagnostics
     )
 }
 
@@ -169,7 +172,12 @@ fn a_removed_file_leaves_the_cache_and_a_file_that_lost_its_markers_too() {
     // The rewritten cache holds exactly the three files still parsed.
     let again = load(repo.path(), &options);
     assert_eq!(again.cache_stats, stats(3, 0, false));
-    assert!(!again.index.files.contains_key("apps/other/deployment.yaml"));
+    assert!(
+        !again
+            .index
+            .files()
+            .contains_key("apps/other/deployment.yaml")
+    );
 }
 
 #[test]

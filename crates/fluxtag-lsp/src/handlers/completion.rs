@@ -6,7 +6,7 @@
 //! is usually not valid JSON yet.
 
 use fluxtag_core::resolve::PolicyReport;
-use fluxtag_policy::image_ref::{ImageRef, parse_reference};
+use fluxtag_policy::image_ref::parse_reference;
 use tower_lsp_server::ls_types::{
     CompletionItem, CompletionItemKind, CompletionParams, CompletionResponse, CompletionTextEdit,
     TextEdit,
@@ -43,7 +43,7 @@ pub fn completion(state: &State, params: &CompletionParams) -> Option<Completion
             .position(|&b| b == b'"')
             .map_or(offset, |i| offset + i);
         let range = text.range(&(start..end), state.encoding);
-        for (rank, key) in State::policy_keys(folder).iter().enumerate() {
+        for (rank, key) in State::completion_keys(folder).iter().enumerate() {
             let policy = policy_of(folder, key);
             for (i, suffix) in ["", ":tag", ":name", ":digest"].iter().enumerate() {
                 let label = format!("{key}{suffix}");
@@ -65,16 +65,14 @@ pub fn completion(state: &State, params: &CompletionParams) -> Option<Completion
         let wanted = parse_reference(&value).ok()?.canonical_repository();
         let range = text.range(&(line_start + value_end..offset), state.encoding);
         let index = &folder.workspace.index;
-        for (i, policy) in index.policies.iter().enumerate() {
+        for (id, policy) in index.policies_with_ids() {
             let (Some(namespace), Some(repository)) =
                 (policy.namespace.as_ref(), index.repository_of(policy))
             else {
                 continue;
             };
             let matches = repository
-                .image
-                .as_ref()
-                .and_then(|image| ImageRef::parse(image, repository.object.insecure).ok())
+                .valid_image()
                 .is_some_and(|image| image.canonical() == wanted);
             if !matches {
                 continue;
@@ -84,7 +82,7 @@ pub fn completion(state: &State, params: &CompletionParams) -> Option<Completion
             items.push(CompletionItem {
                 label: marker,
                 kind: Some(CompletionItemKind::SNIPPET),
-                detail: folder.report.policies.get(i).map(detail),
+                detail: folder.report.policy(id).map(detail),
                 filter_text: Some(new_text.clone()),
                 text_edit: Some(CompletionTextEdit::Edit(TextEdit { range, new_text })),
                 ..CompletionItem::default()

@@ -11,12 +11,12 @@ pub fn definition(state: &State, params: &GotoDefinitionParams) -> Option<GotoDe
     let (document, folder) = super::document(state, &position.text_document.uri)?;
     let offset = document.text().offset(position.position, state.encoding);
     if let Some(marker) = super::marker_at(folder, &document.path, offset) {
-        let policy = folder.report.policies.get(marker.policy?)?;
+        let policy = folder.report.policy(marker.policy?)?;
         let location = super::location(state, document.folder, &policy.path, &policy.range)?;
         return Some(GotoDefinitionResponse::Scalar(location));
     }
-    let index = super::policy_at(folder, &document.path, offset)?;
-    let policy = folder.workspace.index.policies.get(index)?;
+    let id = super::policy_at(folder, &document.path, offset)?;
+    let policy = folder.workspace.index.policy(id)?;
     let reference = policy.object.repository_name.as_ref()?;
     if !super::contains(&reference.range, offset) {
         return None;

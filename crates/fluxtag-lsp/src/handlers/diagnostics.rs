@@ -7,7 +7,7 @@
 //! candidates are the known policies of that name.
 
 use fluxtag_core::diag::{Applicability, Code, Diagnostic};
-use fluxtag_core::index::closest;
+use fluxtag_core::suggest::closest;
 use serde::{Deserialize, Serialize};
 use tower_lsp_server::ls_types::{
     self as lsp, DiagnosticRelatedInformation, NumberOrString, TextEdit, Uri,
@@ -48,7 +48,7 @@ pub struct DiagnosticData {
 pub fn for_document(state: &State, uri: &Uri) -> Option<(i32, Vec<lsp::Diagnostic>)> {
     let document = state.documents.get(uri)?;
     let folder = state.folders.get(document.folder)?;
-    if !folder.indexed {
+    if !folder.state.is_indexed() {
         return None;
     }
     let diagnostics = core_diagnostics(state, folder, document)
@@ -146,7 +146,7 @@ pub fn fixes(
             .get(diagnostic.range.clone())
             .and_then(|b| std::str::from_utf8(b).ok())
     {
-        let policies = &folder.workspace.index.policies;
+        let policies = folder.workspace.index.policies();
         let mut namespaces: Vec<&str> = policies
             .iter()
             .filter(|p| p.name == reference)
@@ -165,7 +165,7 @@ pub fn fixes(
         }
         if out.is_empty() {
             // No policy of that name: the closest names, with their namespaces.
-            let keys = State::policy_keys(folder);
+            let keys = State::completion_keys(folder);
             let names: Vec<String> = keys
                 .iter()
                 .filter_map(|k| k.split_once(':').map(|(_, n)| n.to_string()))

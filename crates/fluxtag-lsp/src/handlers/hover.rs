@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use fluxtag_core::diag::Code;
-use fluxtag_core::index::display_name;
+use fluxtag_core::index::{PolicyId, display_name};
 use fluxtag_core::resolve::{MarkerReport, MarkerStatus, PolicyReport};
 use tower_lsp_server::ls_types::{Hover, HoverContents, HoverParams, MarkupContent, MarkupKind};
 
@@ -33,12 +33,11 @@ pub fn hover(state: &State, params: &HoverParams) -> Option<Hover> {
         )
     } else {
         let index = super::policy_at(folder, &document.path, offset)?;
-        let policy = folder.report.policies.get(index)?;
+        let policy = folder.report.policy(index)?;
         let range = folder
             .workspace
             .index
-            .policies
-            .get(index)?
+            .policy(index)?
             .object
             .origin
             .range
@@ -62,7 +61,9 @@ pub fn hover(state: &State, params: &HoverParams) -> Option<Hover> {
                     let _ = writeln!(out, "\ndigest: `{digest}`");
                 }
             }
-            (None, Some((code, message))) if folder.tags_ready || *code != Code::RegistryError => {
+            (None, Some((code, message)))
+                if folder.state.tags_ready() || *code != Code::RegistryError =>
+            {
                 let _ = writeln!(out, "no latest tag ({code}): {message}");
             }
             (None, _) => {
@@ -107,7 +108,7 @@ fn marker_hover(
         );
         return out;
     };
-    let Some(policy) = folder.report.policies.get(index) else {
+    let Some(policy) = folder.report.policy(index) else {
         return out;
     };
     let kind = marker.target.as_ref().map_or("image", |t| t.kind.as_str());
@@ -137,7 +138,7 @@ fn marker_hover(
                 direction.as_str()
             );
         }
-        _ if !folder.tags_ready
+        _ if !folder.state.tags_ready()
             && matches!(policy.error, None | Some((Code::RegistryError, _))) =>
         {
             let _ = writeln!(
@@ -162,11 +163,11 @@ fn marker_hover(
 }
 
 /// Rule, filter, image, candidates, tag count and source, as list items.
-fn policy_details(out: &mut String, policy: &PolicyReport, folder: &Folder, index: usize) {
+fn policy_details(out: &mut String, policy: &PolicyReport, folder: &Folder, index: PolicyId) {
     if let Some(rule) = &policy.rule {
         let _ = writeln!(out, "- rule: {rule}");
     }
-    if let Some(entry) = folder.workspace.index.policies.get(index)
+    if let Some(entry) = folder.workspace.index.policy(index)
         && let Some(pattern) = &entry.object.filter_pattern
     {
         let _ = write!(out, "- filter: `{}`", pattern.value);

@@ -19,6 +19,7 @@ pub mod references;
 
 use std::ops::Range;
 
+use fluxtag_core::index::PolicyId;
 use fluxtag_core::resolve::MarkerReport;
 use tower_lsp_server::ls_types::{Location, Uri};
 
@@ -33,14 +34,14 @@ pub fn marker_at<'a>(folder: &'a Folder, path: &str, offset: usize) -> Option<&'
     })
 }
 
-/// The index of the ImagePolicy whose document in `path` holds byte `offset`.
-pub fn policy_at(folder: &Folder, path: &str, offset: usize) -> Option<usize> {
+/// The ImagePolicy whose document in `path` holds byte `offset`.
+pub fn policy_at(folder: &Folder, path: &str, offset: usize) -> Option<PolicyId> {
     folder
         .workspace
         .index
-        .policies
-        .iter()
-        .position(|p| p.object.origin.path == path && contains(&p.object.origin.range, offset))
+        .policies_with_ids()
+        .find(|(_, p)| p.object.origin.path == path && contains(&p.object.origin.range, offset))
+        .map(|(id, _)| id)
 }
 
 /// Whether `range` holds `offset`, its end included.

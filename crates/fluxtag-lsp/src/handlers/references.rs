@@ -16,7 +16,7 @@ pub fn references(state: &State, params: &ReferenceParams) -> Option<Vec<Locatio
     };
     let mut out = Vec::new();
     if params.context.include_declaration
-        && let Some(policy) = folder.report.policies.get(index)
+        && let Some(policy) = folder.report.policy(index)
         && let Some(location) = super::location(state, document.folder, &policy.path, &policy.range)
     {
         out.push(location);

@@ -1,0 +1,211 @@
+//! Policy evaluation: each ImagePolicy over its repository's tags, once, as
+//! image-reflector-controller does (spec §3–§5), and the digests the selected tags need.
+
+use fluxtag_policy::exclusion::sort_tags_descending;
+
+use super::{LatestRef, PolicyReport, TagLookup};
+use crate::diag::{Code, Diagnostic};
+use crate::index::{Index, PolicyEntry, RepositoryEntry, display_name};
+use crate::validate::{
+    CompiledPolicy, compile_policy, digest_reflection_problem, exclusion_list, repository_problem,
+};
+
+/// Every policy of `index` compiled, in [`crate::index::PolicyId`] order.
+pub(super) fn compile_all(index: &Index) -> Vec<CompiledPolicy> {
+    index
+        .policies()
+        .iter()
+        .map(|p| compile_policy(&p.object))
+        .collect()
+}
+
+/// Evaluates every policy of `index` over the tags `tags` gives (asked once per policy, by
+/// canonical image name), in [`crate::index::PolicyId`] order: what a resolution's
+/// [`super::Report::policies`] holds, without resolving any marker.
+pub fn evaluate_policies(
+    index: &Index,
+    tags: &dyn Fn(&str, &RepositoryEntry) -> TagLookup,
+) -> Vec<PolicyReport> {
+    evaluate_compiled(index, compile_all(index), tags)
+}
+
+/// [`evaluate_policies`] with the policies compiled already.
+pub(super) fn evaluate_compiled(
+    index: &Index,
+    compiled: Vec<CompiledPolicy>,
+    tags: &dyn Fn(&str, &RepositoryEntry) -> TagLookup,
+) -> Vec<PolicyReport> {
+    index
+        .policies()
+        .iter()
+        .zip(compiled)
+        .map(|(p, compiled)| evaluate_policy(index, p, compiled, tags))
+        .collect()
+}
+
+/// The `no-matching-tag` finding of each policy that selects no tag, on the policy.
+pub(super) fn no_matching_tag_diagnostics(
+    index: &Index,
+    policies: &[PolicyReport],
+) -> Vec<Diagnostic> {
+    index
+        .policies()
+        .iter()
+        .zip(policies)
+        .filter_map(|(entry, evaluated)| {
+            let Some((Code::NoMatchingTag, message)) = &evaluated.error else {
+                return None;
+            };
+            Some(
+                Diagnostic::new(
+                    Code::NoMatchingTag,
+                    &entry.object.origin.path,
+                    evaluated.range.clone(),
+                    message.clone(),
+                )
+                .with_help(
+                    "check the range, filterTags and the repository's tags (`fluxtag policies`)",
+                ),
+            )
+        })
+        .collect()
+}
+
+/// A digest a policy needs: the policy reflects digests (spec §2.1) and selected `tag` from the
+/// tags of `repository`, whose image is valid.
+#[derive(Debug, Clone)]
+pub struct DigestWanted<'a> {
+    /// The repository (its image is valid: [`RepositoryEntry::valid_image`] is `Some`).
+    pub repository: &'a RepositoryEntry,
+    /// The image's canonical name.
+    pub canonical: String,
+    /// The selected tag.
+    pub tag: String,
+}
+
+/// The digests the evaluations `policies` (of `index`, as [`evaluate_policies`] gives them) need:
+/// one per policy that reflects digests and selected a tag, in policy order (an image and tag
+/// several policies select is listed once per policy; callers fetch each once).
+pub fn digests_wanted<'a>(index: &'a Index, policies: &[PolicyReport]) -> Vec<DigestWanted<'a>> {
+    index
+        .policies()
+        .iter()
+        .zip(policies)
+        .filter(|(entry, _)| entry.object.digest_reflection().reflects())
+        .filter_map(|(entry, evaluated)| {
+            let latest = evaluated.latest.as_ref()?;
+            let repository = index.repository_of(entry)?;
+            Some(DigestWanted {
+                repository,
+                canonical: repository.valid_image()?.canonical(),
+                tag: latest.tag.clone(),
+            })
+        })
+        .collect()
+}
+
+/// One policy's evaluation: each step a controller would fail at (the policy, its digest
+/// reflection, the repository, the image, the tags) ends it with that step's code and message.
+fn evaluate_policy(
+    index: &Index,
+    entry: &PolicyEntry,
+    compiled: CompiledPolicy,
+    tags: &dyn Fn(&str, &RepositoryEntry) -> TagLookup,
+) -> PolicyReport {
+    let object = &entry.object;
+    let repository = index.repository_of(entry);
+    let mut report = PolicyReport {
+        namespace: entry.namespace.clone(),
+        name: entry.name.clone(),
+        path: object.origin.path.clone(),
+        range: object.name_range(),
+        image: repository.and_then(|r| r.image.clone()),
+        rule: None,
+        latest: None,
+        error: None,
+        candidates: Vec::new(),
+        tag_count: None,
+        tag_source: None,
+        engine: None,
+        tags: None,
+    };
+    let fail = |mut report: PolicyReport, code: Code, message: String| {
+        report.error = Some((code, message));
+        report
+    };
+    let policy = match compiled {
+        Ok(policy) => policy,
+        Err((_, message)) => return fail(report, Code::PolicyInvalid, message),
+    };
+    report.rule = Some(policy.describe());
+    if let Some((_, message)) = digest_reflection_problem(object) {
+        return fail(report, Code::PolicyInvalid, message);
+    }
+    let Some(repository) = repository else {
+        return fail(
+            report,
+            Code::RepositoryNotFound,
+            "its ImageRepository is not in the repository".to_string(),
+        );
+    };
+    if let Some((_, message)) = repository_problem(repository) {
+        return fail(report, Code::RepositoryInvalid, message);
+    }
+    let Some(image_ref) = &repository.image_ref else {
+        return fail(
+            report,
+            Code::Templated,
+            "the ImageRepository's spec.image uses ${VAR} substitutions with no known value"
+                .to_string(),
+        );
+    };
+    let image = repository.image.as_deref().unwrap_or_default();
+    let Ok(parsed) = image_ref else {
+        return fail(
+            report,
+            Code::RepositoryInvalid,
+            format!("invalid image {image:?}"),
+        );
+    };
+    let set = match tags(&parsed.canonical(), repository) {
+        TagLookup::Found(set) => set,
+        TagLookup::Failed(message) => {
+            return PolicyReport {
+                error: Some((Code::RegistryError, message)),
+                engine: Some(policy),
+                ..report
+            };
+        }
+    };
+    let mut list = match exclusion_list(&repository.object.exclusion_patterns()) {
+        Ok(exclusion) => exclusion.apply(set.tags.clone()),
+        Err(error) => return fail(report, Code::RepositoryInvalid, error.to_string()),
+    };
+    sort_tags_descending(&mut list);
+    report.tag_count = Some(list.len());
+    report.tag_source = Some(set.source.clone());
+    report.candidates = policy.candidates(&list, 10).unwrap_or_default();
+    match policy.latest(&list) {
+        Ok(tag) => {
+            let digest = if object.digest_reflection().reflects() {
+                set.digests.get(&tag).cloned()
+            } else {
+                None
+            };
+            report.latest = Some(LatestRef { tag, digest });
+        }
+        Err(error) => {
+            report.error = Some((
+                Code::NoMatchingTag,
+                format!(
+                    "ImagePolicy {} selects no tag from {} tags of {image}: {error}",
+                    display_name(entry.namespace.as_deref(), &entry.name),
+                    list.len()
+                ),
+            ));
+        }
+    }
+    report.engine = Some(policy);
+    report.tags = Some(list);
+    report
+}

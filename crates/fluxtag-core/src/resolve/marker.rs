@@ -1,0 +1,470 @@
+//! Marker resolution, in three steps per marker: find its policy (the reference after `${VAR}`
+//! substitution, the lookup, did-you-mean), check that Flux would apply it (namespace,
+//! automations), then decide the verdict against the policy's evaluation (spec §1.4, §1.5).
+//!
+//! It evaluates no policy: the evaluations come from [`super::evaluate`], so one file's markers
+//! can be resolved again without touching the others ([`super::resolve_file`]).
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use fluxtag_policy::image_ref::parse_reference;
+use fluxtag_policy::policy::Policy;
+
+use super::{
+    Direction, FileReport, LatestRef, MarkerReport, MarkerStatus, PolicyReport, value_for,
+};
+use crate::diag::{Applicability, Code, Diagnostic, Edit, Fix, Related, Severity};
+use crate::flux::DigestReflection;
+use crate::index::{Index, PolicyEntry, PolicyLookup, display_name};
+use crate::marker::{Marker, MarkerKind, PolicyTarget, parse_reference as parse_marker_reference};
+use crate::suggest::closest;
+use crate::vars::{Substituted, substitute};
+use crate::yaml::scalar::encode_in_style;
+
+/// What resolving the markers of any file shares: the index, the policy evaluations and the
+/// lookups built once.
+pub(super) struct Context<'a> {
+    index: &'a Index,
+    policies: &'a [PolicyReport],
+    keys: Vec<String>,
+    lookup: PolicyLookup<'a>,
+}
+
+/// One marker's report and the findings on it.
+struct Resolution {
+    report: MarkerReport,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Resolution {
+    /// Ends the resolution with `status`.
+    fn with_status(mut self, status: MarkerStatus) -> Resolution {
+        self.report.status = status;
+        self
+    }
+}
+
+impl<'a> Context<'a> {
+    /// The context of `index` with `policies` its evaluations, in policy order.
+    pub(super) fn new(index: &'a Index, policies: &'a [PolicyReport]) -> Context<'a> {
+        Context {
+            index,
+            policies,
+            keys: index.policy_keys(),
+            lookup: index.policy_lookup(),
+        }
+    }
+
+    /// The markers of `path` and every finding on the file (markers first, then the file-level
+    /// ones), unsorted.
+    pub(super) fn resolve_file(&self, path: &str) -> FileReport {
+        let mut out = FileReport::default();
+        let Some(analysis) = self.index.file(path) else {
+            return out;
+        };
+        if !analysis.markers.markers.is_empty() {
+            let skipped = analysis.markers.skipped.is_some();
+            let vars = self.index.variables_for(path);
+            for marker in &analysis.markers.markers {
+                let resolved = self.resolve_marker(path, marker, skipped, &vars);
+                out.diagnostics.extend(resolved.diagnostics);
+                out.markers.push(resolved.report);
+            }
+        }
+        out.diagnostics
+            .extend(analysis.markers.diagnostics.iter().cloned());
+        out
+    }
+
+    fn resolve_marker(
+        &self,
+        path: &str,
+        marker: &Marker,
+        skipped: bool,
+        vars: &BTreeMap<String, String>,
+    ) -> Resolution {
+        let mut out = Resolution {
+            report: MarkerReport {
+                path: path.to_string(),
+                marker: marker.clone(),
+                target: None,
+                expected: None,
+                status: MarkerStatus::Invalid,
+                policy: None,
+            },
+            diagnostics: Vec::new(),
+        };
+        if skipped {
+            return out;
+        }
+        let Some(target) = target(path, marker, vars, &mut out) else {
+            return out;
+        };
+        out.report.target = Some(target.clone());
+        let Some(found) = self.lookup.find(&target.namespace, &target.name) else {
+            out.diagnostics
+                .push(self.policy_not_found(path, marker, &target));
+            return out;
+        };
+        let Some(policy) = self.index.policy(found.id) else {
+            return out.with_status(MarkerStatus::Unresolved);
+        };
+        out.report.policy = Some(found.id);
+        let related = Related {
+            path: policy.object.origin.path.clone(),
+            range: policy.object.name_range(),
+            message: "the ImagePolicy".to_string(),
+        };
+        let covered = self.coverage(
+            path,
+            marker,
+            policy,
+            found.by_name_alone,
+            &related,
+            &mut out,
+        );
+        let Some(evaluated) = self.policies.get(found.id.position()) else {
+            return out.with_status(MarkerStatus::Unresolved);
+        };
+        let verdict = Verdict {
+            path,
+            marker,
+            target: &target,
+            policy,
+            evaluated,
+            related,
+            covered,
+        };
+        verdict.decide(vars, out)
+    }
+
+    /// The `policy-not-found` finding, with a did-you-mean fix when a name is close.
+    fn policy_not_found(&self, path: &str, marker: &Marker, target: &PolicyTarget) -> Diagnostic {
+        let wanted = format!("{}:{}", target.namespace, target.name);
+        let suggestions = closest(&wanted, &self.keys);
+        let d = Diagnostic::new(
+            Code::PolicyNotFound,
+            path,
+            marker.reference_range.clone(),
+            format!(
+                "no ImagePolicy {}/{} in the repository; Flux ignores this marker",
+                target.namespace, target.name
+            ),
+        );
+        match suggestions.first() {
+            Some(best) => {
+                let replacement = format!("{best}{}", target.kind.suffix());
+                d.with_help(format!("did you mean `{replacement}`?"))
+                    .with_fix(Fix {
+                        title: format!("Change to `{replacement}`"),
+                        edits: vec![Edit {
+                            range: marker.reference_range.clone(),
+                            new_text: replacement,
+                        }],
+                        applicability: Applicability::Unsafe,
+                    })
+            }
+            None => d.with_help(format!(
+                "create an ImagePolicy named {} in namespace {}, or fix the marker",
+                target.name, target.namespace
+            )),
+        }
+    }
+
+    /// Whether Flux would apply the marker (spec §1.4): `namespace-assumed` when the policy was
+    /// found by name alone, `policy-not-in-automation` with the reasons when no automation
+    /// covers it. Returns whether one does.
+    fn coverage(
+        &self,
+        path: &str,
+        marker: &Marker,
+        policy: &PolicyEntry,
+        by_name_alone: bool,
+        related: &Related,
+        out: &mut Resolution,
+    ) -> bool {
+        if by_name_alone {
+            out.diagnostics.push(
+                Diagnostic::new(
+                    Code::NamespaceAssumed,
+                    path,
+                    marker.reference_range.clone(),
+                    format!(
+                        "ImagePolicy {} has no namespace fluxtag can infer; matched by name alone",
+                        policy.name
+                    ),
+                )
+                .with_help("set metadata.namespace on the ImagePolicy, or a namespace in the kustomization.yaml that includes it")
+                .with_related(related.clone()),
+            );
+        }
+        match self.index.automation_verdict(policy, path) {
+            Ok(()) => true,
+            Err(reason) => {
+                out.diagnostics.push(
+                    Diagnostic::new(
+                        Code::PolicyNotInAutomation,
+                        path,
+                        marker.reference_range.clone(),
+                        format!("no ImageUpdateAutomation would apply this marker: {reason}"),
+                    )
+                    .with_related(related.clone()),
+                );
+                false
+            }
+        }
+    }
+}
+
+/// The policy reference of a marker after `${VAR}` substitution, or `None` (with the finding
+/// in `out`) when it has none Flux could use.
+fn target(
+    path: &str,
+    marker: &Marker,
+    vars: &BTreeMap<String, String>,
+    out: &mut Resolution,
+) -> Option<PolicyTarget> {
+    match substitute(&marker.reference, vars) {
+        Substituted::Plain(_) => marker.target.as_ref().ok().cloned(),
+        Substituted::Resolved(text) => match parse_marker_reference(&text) {
+            Ok(target) => Some(target),
+            Err(problem) => {
+                let mut d = crate::marker::reference_diagnostic(path, marker, &problem);
+                d.message
+                    .push_str(&format!(" (after substitution: {text:?})"));
+                out.diagnostics.push(d);
+                None
+            }
+        },
+        Substituted::Unresolved(missing) => {
+            out.report.status = MarkerStatus::Unresolved;
+            out.diagnostics
+                .push(templated(path, marker.reference_range.clone(), &missing));
+            None
+        }
+    }
+}
+
+/// Everything the verdict on one marker with a known policy depends on.
+struct Verdict<'a> {
+    path: &'a str,
+    marker: &'a Marker,
+    target: &'a PolicyTarget,
+    policy: &'a PolicyEntry,
+    evaluated: &'a PolicyReport,
+    related: Related,
+    /// Whether an automation applies the marker.
+    covered: bool,
+}
+
+impl Verdict<'_> {
+    /// The verdict: `unresolved` when the marked value is templated or the policy selected
+    /// nothing (its problem repeated at the marker), else `current` or `stale` with a fix.
+    fn decide(self, vars: &BTreeMap<String, String>, mut out: Resolution) -> Resolution {
+        let marker = self.marker;
+        if marker.value.contains("${") {
+            let missing = match substitute(&marker.value, vars) {
+                Substituted::Unresolved(m) => m,
+                _ => Vec::new(),
+            };
+            let mut d = templated(self.path, marker.scalar.clone(), &missing);
+            d.message = "the marked value uses ${VAR} substitutions; Flux rewrites the raw text, so fluxtag does not compare it".to_string();
+            out.diagnostics.push(d);
+            return out.with_status(MarkerStatus::Unresolved);
+        }
+        let (Some(latest), Some(image)) = (&self.evaluated.latest, &self.evaluated.image) else {
+            out.diagnostics.extend(self.no_latest());
+            return out.with_status(MarkerStatus::Unresolved);
+        };
+        let reflection = self.policy.object.digest_reflection();
+        let needs_digest = matches!(self.target.kind, MarkerKind::Image | MarkerKind::Digest)
+            && *reflection != DigestReflection::Never;
+        if needs_digest && latest.digest.is_none() {
+            out.diagnostics.push(
+                Diagnostic::new(
+                    Code::RegistryError,
+                    self.path,
+                    marker.scalar.clone(),
+                    format!(
+                        "the policy reflects digests ({}), but the digest of tag {} is not known",
+                        reflection.as_str(),
+                        latest.tag
+                    ),
+                )
+                .with_help("fetch digests from the registry, or add them to the tags snapshot"),
+            );
+            return out.with_status(MarkerStatus::Unresolved);
+        }
+        let expected = value_for(self.target.kind, image, latest);
+        out.report.expected = Some(expected.clone());
+        out.diagnostics.extend(self.tag_not_in_registry(image));
+        if marker.value == expected {
+            return out.with_status(MarkerStatus::Current);
+        }
+        let direction = direction(
+            self.evaluated.engine.as_ref(),
+            self.target.kind,
+            &marker.value,
+            latest,
+        );
+        out.diagnostics.push(self.stale(&expected, direction));
+        out.with_status(MarkerStatus::Stale(direction))
+    }
+
+    /// Why the policy selected nothing, repeated where the user looks: at the marker.
+    fn no_latest(&self) -> Option<Diagnostic> {
+        let (code, message) = self.evaluated.error.as_ref()?;
+        let policy = self.policy;
+        if *code == Code::RegistryError {
+            return Some(
+                Diagnostic::new(
+                    Code::RegistryError,
+                    self.path,
+                    self.marker.scalar.clone(),
+                    format!("cannot tell whether this value is current: {message}"),
+                )
+                .with_related(self.related.clone()),
+            );
+        }
+        let mut d = Diagnostic::new(
+            *code,
+            self.path,
+            self.marker.reference_range.clone(),
+            if *code == Code::NoMatchingTag {
+                message.clone()
+            } else {
+                format!(
+                    "ImagePolicy {} cannot select a tag: {message}",
+                    display_name(policy.namespace.as_deref(), &policy.name)
+                )
+            },
+        )
+        .with_related(self.related.clone());
+        if *code == Code::PolicyInvalid || *code == Code::RepositoryInvalid {
+            d.severity = Severity::Warning; // the error itself is on the object
+        }
+        Some(d)
+    }
+
+    /// `tag-not-in-registry`: the current tag is not among the repository's tags.
+    fn tag_not_in_registry(&self, image: &str) -> Option<Diagnostic> {
+        let list = self.evaluated.tags.as_ref()?;
+        let current_tag = current_tag(self.target.kind, &self.marker.value)?;
+        if list.contains(&current_tag) {
+            return None;
+        }
+        Some(
+            Diagnostic::new(
+                Code::TagNotInRegistry,
+                self.path,
+                self.marker.scalar.clone(),
+                format!(
+                    "tag {current_tag} is not among the {} tags of {image}",
+                    list.len()
+                ),
+            )
+            .with_help(
+                "the tag may have been deleted, or excluded by the ImageRepository's exclusionList",
+            ),
+        )
+    }
+
+    /// The `stale` finding with its fix. Flux would not apply a marker no automation covers: it
+    /// is still stale, but neither fails the check nor lets `--fix` write what Flux would not.
+    fn stale(&self, expected: &str, direction: Direction) -> Diagnostic {
+        let marker = self.marker;
+        let policy = self.policy;
+        let new_text = encode_in_style(expected, marker.style, marker.in_flow);
+        let shown = if expected.is_empty() {
+            "\"\"".to_string()
+        } else {
+            expected.to_string()
+        };
+        let (severity, applicability, help) = if self.covered {
+            let help = if self.target.kind == MarkerKind::Digest && expected.is_empty() {
+                "Flux writes an empty digest because the policy's digestReflectionPolicy is Never; set it to IfNotPresent or Always, or run `fluxtag check --fix` to write the empty value"
+            } else {
+                "run `fluxtag check --fix` to write it"
+            };
+            (Severity::Error, Applicability::Safe, help)
+        } else {
+            (
+                Severity::Warning,
+                Applicability::Unsafe,
+                "no ImageUpdateAutomation applies this marker, so `--fix` leaves it alone",
+            )
+        };
+        let mut stale = Diagnostic::new(
+            Code::Stale,
+            self.path,
+            marker.scalar.clone(),
+            format!(
+                "{} is stale: ImagePolicy {} selects {} ({})",
+                if marker.value.is_empty() {
+                    "\"\""
+                } else {
+                    &marker.value
+                },
+                display_name(policy.namespace.as_deref(), &policy.name),
+                shown,
+                direction.as_str()
+            ),
+        )
+        .with_help(help)
+        .with_related(self.related.clone())
+        .with_fix(Fix {
+            title: format!("Update to {shown}"),
+            edits: vec![Edit {
+                range: marker.scalar.clone(),
+                new_text,
+            }],
+            applicability,
+        });
+        stale.severity = severity;
+        stale
+    }
+}
+
+fn templated(path: &str, range: Range<usize>, missing: &[String]) -> Diagnostic {
+    Diagnostic::new(
+        Code::Templated,
+        path,
+        range,
+        format!(
+            "uses ${{{}}}, which no Flux Kustomization in the repository sets to a literal value",
+            missing.join("}, ${")
+        ),
+    )
+    .with_help("set the variable in the Kustomization's spec.postBuild.substitute to let fluxtag check this marker")
+}
+
+/// The tag in a marked value, for markers that carry one.
+fn current_tag(kind: MarkerKind, value: &str) -> Option<String> {
+    match kind {
+        MarkerKind::Tag => Some(value.to_string()).filter(|v| !v.is_empty()),
+        MarkerKind::Image => parse_reference(value).ok().and_then(|r| r.tag),
+        MarkerKind::Name | MarkerKind::Digest => None,
+    }
+}
+
+/// How a stale value would change, by the policy's own order.
+fn direction(
+    policy: Option<&Policy>,
+    kind: MarkerKind,
+    value: &str,
+    latest: &LatestRef,
+) -> Direction {
+    let (Some(policy), Some(current)) = (policy, current_tag(kind, value)) else {
+        return Direction::Other;
+    };
+    if current == latest.tag {
+        return Direction::Other; // same tag, another name or digest
+    }
+    match policy.compare(&latest.tag, &current) {
+        Some(Ordering::Greater) => Direction::Upgrade,
+        Some(Ordering::Less) => Direction::Downgrade,
+        _ => Direction::Other,
+    }
+}

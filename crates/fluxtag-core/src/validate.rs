@@ -1,0 +1,263 @@
+//! Validation: what the Flux APIs and controllers reject about an object, found without tags.
+//!
+//! It owns the rules that mark an ImagePolicy or ImageRepository invalid (spec §2.1, §3.1: the
+//! policy choice, `filterTags`, `digestReflectionPolicy` with `interval`, `spec.image`,
+//! `spec.interval`, `exclusionList`) and the diagnostics for them. It never looks at tags or
+//! markers: [`crate::resolve`] does, after these checks.
+
+use std::ops::Range;
+
+use fluxtag_policy::exclusion::ExclusionList;
+use fluxtag_policy::filter::TagFilterSpec;
+use fluxtag_policy::policy::{InvalidPolicy, Policy, PolicySpec};
+
+use crate::diag::{Code, Diagnostic};
+use crate::flux::{self, DigestReflection, ImagePolicy};
+use crate::index::{Index, RepositoryEntry, display_name};
+use crate::kustomize::FROM_PATCH;
+
+/// A compiled policy, or the field that is wrong and why.
+pub type CompiledPolicy = Result<Policy, (Range<usize>, String)>;
+
+/// Builds the policy engine for an ImagePolicy, or says which field is wrong.
+pub fn compile_policy(object: &ImagePolicy) -> Result<Policy, (Range<usize>, String)> {
+    let choice = &object.policy;
+    let spec = PolicySpec {
+        semver_range: choice
+            .semver_range
+            .as_ref()
+            .map(|s| s.value.clone())
+            .or_else(|| choice.semver_present.then(String::new)),
+        alphabetical_order: choice.alphabetical_order.as_ref().map(|s| s.value.clone()),
+        numerical_order: choice.numerical_order.as_ref().map(|s| s.value.clone()),
+        filter_tags: object.filter_pattern.as_ref().map(|p| TagFilterSpec {
+            pattern: p.value.clone(),
+            extract: object
+                .filter_extract
+                .as_ref()
+                .map(|e| e.value.clone())
+                .unwrap_or_default(),
+        }),
+    };
+    Policy::new(&spec).map_err(|error| {
+        let message = error.to_string();
+        let range = if matches!(error, InvalidPolicy::Filter(_)) {
+            object.filter_pattern.as_ref().map(|p| p.range.clone())
+        } else if choice.semver_present {
+            choice
+                .semver_range
+                .as_ref()
+                .map(|s| s.range.clone())
+                .or(choice.range.clone())
+        } else if let Some(order) = &choice.alphabetical_order {
+            Some(order.range.clone())
+        } else if let Some(order) = &choice.numerical_order {
+            Some(order.range.clone())
+        } else {
+            choice.range.clone()
+        };
+        (range.unwrap_or_else(|| object.name_range()), message)
+    })
+}
+
+/// What is wrong with a repository, if anything: its image (spec §3.1) or its exclusion list.
+pub fn repository_problem(repository: &RepositoryEntry) -> Option<(Range<usize>, String)> {
+    let object = &repository.object;
+    let name_range = object
+        .metadata
+        .name
+        .as_ref()
+        .map(|n| n.range.clone())
+        .unwrap_or(object.origin.range.start..object.origin.range.start);
+    let Some(image) = &object.image else {
+        return Some((name_range, "it has no spec.image".to_string()));
+    };
+    if let Some(Err(error)) = &repository.image_ref {
+        return Some((image.range.clone(), error.to_string()));
+    }
+    match &object.interval {
+        None => return Some((name_range, "spec.interval is required".to_string())),
+        Some(interval) if flux::parse_duration(&interval.value).is_none() => {
+            return Some((
+                interval.range.clone(),
+                format!(
+                    "spec.interval {:?} is not a duration such as `5m` or `1h30m`",
+                    interval.value
+                ),
+            ));
+        }
+        Some(_) => {}
+    }
+    if object.exclusion_list.len() > 25 {
+        return Some((
+            object.exclusion_list[25].range.clone(),
+            format!(
+                "spec.exclusionList has {} patterns; the API allows 25",
+                object.exclusion_list.len()
+            ),
+        ));
+    }
+    if let Err(error) = exclusion_list(&object.exclusion_patterns()) {
+        let range = object
+            .exclusion_list
+            .first()
+            .map_or(name_range, |p| p.range.clone());
+        return Some((range, error.to_string()));
+    }
+    None
+}
+
+/// The compiled exclusion list of a repository. Almost every repository uses the default list,
+/// which is compiled once per process rather than once per evaluation (a regex compile costs more
+/// than evaluating a policy over a few dozen tags).
+pub fn exclusion_list(
+    patterns: &[String],
+) -> Result<ExclusionList, fluxtag_policy::exclusion::ExclusionError> {
+    static DEFAULT: std::sync::LazyLock<ExclusionList> =
+        std::sync::LazyLock::new(ExclusionList::default);
+    if patterns.is_empty() {
+        Ok(DEFAULT.clone())
+    } else {
+        ExclusionList::new(patterns)
+    }
+}
+
+/// What the API rejects about a policy's digest reflection (spec §2.1: `interval` is allowed
+/// only with `digestReflectionPolicy: Always`, and required then).
+pub fn digest_reflection_problem(object: &ImagePolicy) -> Option<(Range<usize>, String)> {
+    let written = object.digest_reflection.as_ref();
+    let at_field = || written.map_or_else(|| object.name_range(), |d| d.range.clone());
+    let reflection = object.digest_reflection();
+    if let DigestReflection::Invalid(text) = reflection {
+        return Some((
+            at_field(),
+            format!("digestReflectionPolicy {text:?} is not one of Always, IfNotPresent, Never"),
+        ));
+    }
+    match (&object.interval, reflection) {
+        (None, DigestReflection::Always) => Some((
+            at_field(),
+            "digestReflectionPolicy Always requires spec.interval".to_string(),
+        )),
+        (Some(interval), DigestReflection::Always)
+            if flux::parse_duration(&interval.value).is_none() =>
+        {
+            Some((
+                interval.range.clone(),
+                format!(
+                    "spec.interval {:?} is not a duration such as `10m`",
+                    interval.value
+                ),
+            ))
+        }
+        (Some(interval), DigestReflection::IfNotPresent | DigestReflection::Never) => Some((
+            interval.range.clone(),
+            "spec.interval is only allowed with digestReflectionPolicy Always".to_string(),
+        )),
+        _ => None,
+    }
+}
+
+/// Diagnostics about the objects themselves, independent of tags: invalid policies and
+/// repositories, and policies whose repository is missing. `compiled[i]` is the compiled form of
+/// the `i`-th of [`Index::policies`] (one compile per policy per resolution).
+pub fn object_diagnostics(index: &Index, compiled: &[CompiledPolicy]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (policy, compiled) in index.policies().iter().zip(compiled) {
+        let object = &policy.object;
+        let first = out.len();
+        let problem = compiled
+            .as_ref()
+            .err()
+            .cloned()
+            .or_else(|| digest_reflection_problem(object));
+        if let Some((range, message)) = problem {
+            out.push(
+                Diagnostic::new(
+                    Code::PolicyInvalid,
+                    &object.origin.path,
+                    range,
+                    format!(
+                        "ImagePolicy {} is invalid: {message}",
+                        display_name(policy.namespace.as_deref(), &policy.name)
+                    ),
+                )
+                .with_help(
+                    "Flux marks this policy Stalled (InvalidPolicy) and never selects a tag",
+                ),
+            );
+        }
+        match &object.repository_name {
+            None => out.push(
+                Diagnostic::new(
+                    Code::PolicyInvalid,
+                    &object.origin.path,
+                    object.name_range(),
+                    "the ImagePolicy has no spec.imageRepositoryRef.name",
+                )
+                .with_help("name the ImageRepository whose tags this policy selects from"),
+            ),
+            Some(reference) if index.repository_of(policy).is_none() => {
+                let namespace = object
+                    .repository_namespace
+                    .as_ref()
+                    .map(|n| n.value.clone())
+                    .or_else(|| policy.namespace.clone());
+                out.push(
+                    Diagnostic::new(
+                        Code::RepositoryNotFound,
+                        &object.origin.path,
+                        reference.range.clone(),
+                        format!(
+                            "no ImageRepository {} in the repository",
+                            display_name(namespace.as_deref(), &reference.value)
+                        ),
+                    )
+                    .with_help(
+                        "create the ImageRepository, or fix the name in spec.imageRepositoryRef",
+                    ),
+                );
+            }
+            Some(_) => {}
+        }
+        relocate_patched(&mut out[first..], object.name_range());
+    }
+    for repository in index.repositories() {
+        if let Some((range, message)) = repository_problem(repository) {
+            out.push(
+                Diagnostic::new(
+                    Code::RepositoryInvalid,
+                    &repository.object.origin.path,
+                    range,
+                    format!(
+                        "ImageRepository {} is invalid: {message}",
+                        display_name(repository.namespace.as_deref(), &repository.name)
+                    ),
+                )
+                .with_help("Flux marks this repository Stalled and scans no tags"),
+            );
+            let fallback = repository
+                .object
+                .metadata
+                .name
+                .as_ref()
+                .map_or(0..0, |n| n.range.clone());
+            let last = out.len() - 1;
+            relocate_patched(&mut out[last..], fallback);
+        }
+    }
+    out
+}
+
+/// Points findings on fields a kustomize patch set at the object's name instead, since the
+/// patched bytes live in another file.
+fn relocate_patched(diagnostics: &mut [Diagnostic], fallback: Range<usize>) {
+    for diagnostic in diagnostics {
+        if diagnostic.range == FROM_PATCH || diagnostic.range.end == usize::MAX {
+            diagnostic.range = fallback.clone();
+            diagnostic
+                .message
+                .push_str(" (the field is set by a kustomize patch)");
+        }
+    }
+}
