@@ -8,7 +8,7 @@
 //! the few methods that keep it consistent), so every lookup sees the same repository. It does no
 //! I/O (patch files come in through a closure) and never sees tags: [`crate::resolve`] adds them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use fluxtag_policy::image_ref::{ImageRef, ImageRefError};
 
@@ -18,9 +18,7 @@ use crate::flux::{
     KustomizeFile,
 };
 use crate::kustomize::{self, KustomizeView};
-use crate::marker;
-use crate::suggest::closest;
-use crate::vars::{Substituted, substitute};
+use crate::vars::substitute;
 use crate::yaml::{self, Node};
 
 /// A policy of an [`Index`]: its position in [`Index::policies`] and in
@@ -466,45 +464,6 @@ impl Index {
             }
         }
         lookup
-    }
-
-    /// Every policy the markers of `path` can reach: the one each marker names (after `${VAR}`
-    /// substitution, found as [`PolicyLookup::find`] finds it) and, for a name that matches
-    /// nothing, its did-you-mean candidates.
-    pub fn policies_reached_by(&self, path: &str) -> BTreeSet<PolicyId> {
-        let mut reached = BTreeSet::new();
-        let Some(analysis) = self.files.get(path) else {
-            return reached;
-        };
-        let vars = self.variables_for(path);
-        let keys = self.policy_keys();
-        let lookup = self.policy_lookup();
-        for marker in &analysis.markers.markers {
-            let reference = match substitute(&marker.reference, &vars) {
-                Substituted::Plain(text) | Substituted::Resolved(text) => text,
-                Substituted::Unresolved(_) => continue,
-            };
-            let Ok(target) = marker::parse_reference(&reference) else {
-                continue;
-            };
-            match lookup.find(&target.namespace, &target.name) {
-                Some(found) => {
-                    reached.insert(found.id);
-                }
-                None => {
-                    let name = format!("{}:{}", target.namespace, target.name);
-                    for candidate in closest(&name, &keys) {
-                        reached.extend(
-                            keys.iter()
-                                .enumerate()
-                                .filter(|(_, k)| k.as_str() == candidate)
-                                .map(|(i, _)| PolicyId(i)),
-                        );
-                    }
-                }
-            }
-        }
-        reached
     }
 
     /// The repository a policy references.
