@@ -12,10 +12,7 @@ use crate::{CheckArgs, CheckFormat, ExitStatus};
 pub fn run(args: &CheckArgs) -> Result<ExitStatus, String> {
     let root = super::find_root(args.root.as_ref())?;
     let scope = super::scope(&root, &args.paths)?;
-    let super::Loaded {
-        mut workspace,
-        tags,
-    } = super::load(&root, &args.tags.settings(), &args.cache)?;
+    let super::Loaded { workspace, tags } = super::load(&root, &args.tags.settings(), &args.cache)?;
     let mut checked = Checked {
         report: workspace.resolve(&tags),
         workspace,
@@ -42,18 +39,14 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus, String> {
                 outcome.written.len(),
                 if outcome.written.len() == 1 { "" } else { "s" }
             ));
-            workspace = checked.workspace;
             let changes = outcome
                 .written
                 .iter()
                 .map(|path| (path.clone(), walk::read(&root, path).ok()))
                 .collect();
-            workspace.update(changes);
-            checked = Checked {
-                report: workspace.resolve(&tags),
-                workspace,
-                scope: checked.scope,
-            };
+            checked
+                .workspace
+                .update_report(changes, &mut checked.report, &tags);
         }
     }
     let text = match args.format {

@@ -14,15 +14,12 @@ use fluxtag_core::index::Index;
 use fluxtag_core::resolve::{Report, images_to_fetch};
 use fluxtag_core::text::LineIndex;
 use fluxtag_core::yaml::Parser;
-use fluxtag_workspace::{TagTable, Workspace, walk};
+use fluxtag_workspace::{TagTable, Updated, Workspace, walk};
 use ropey::Rope;
 use tower_lsp_server::ls_types::Uri;
 
 use crate::convert::{Encoding, Text, rope_bytes};
 use crate::settings::Settings;
-
-/// A changed file's path, new analysis and new bytes (`None`, `None`: deleted).
-type LocalChange = (String, Option<FileAnalysis>, Option<Vec<u8>>);
 
 /// An open document.
 #[derive(Debug, Clone)]
@@ -237,74 +234,6 @@ impl Folder {
         self.workspace.index.objects_only()
     }
 
-    /// The new analyses of changed files when none of them holds (or held) an object or is a
-    /// kustomize patch; `None` when the index must be rebuilt.
-    fn update_locally(&self, changes: &[(String, Option<Vec<u8>>)]) -> Option<Vec<LocalChange>> {
-        let index = &self.workspace.index;
-        let mut parsers = self
-            .parsers
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut out = Vec::with_capacity(changes.len());
-        for (path, text) in changes {
-            if index.contributes_objects(path, None) {
-                return None;
-            }
-            let analysis = match text {
-                Some(text) => {
-                    if parsers.len() >= MAX_REUSING_PARSERS && !parsers.contains_key(path) {
-                        parsers.clear(); // bounded memory: the files edited lately come back
-                    }
-                    let parser = parsers.entry(path.clone()).or_insert_with(Parser::reusing);
-                    let analysis = analyze_file(parser, path, text);
-                    if index.contributes_objects(path, Some(&analysis)) {
-                        return None;
-                    }
-                    Some(analysis)
-                }
-                None => None,
-            };
-            out.push((path.clone(), analysis, text.clone()));
-        }
-        Some(out)
-    }
-
-    /// Puts the new analysis (or the removal) of a file that contributes no object into the
-    /// index, as `Workspace::update` would, without rebuilding what other files contribute.
-    /// Only called with what [`Folder::update_locally`] returned, which checked that the file
-    /// contributes nothing ([`Index::replace_marker_file`] refuses, changing nothing, otherwise).
-    fn replace_file(&mut self, path: &str, analysis: Option<FileAnalysis>, text: Option<Vec<u8>>) {
-        let analysis = match (analysis, text) {
-            (Some(analysis), Some(text)) => {
-                if analysis.parsed {
-                    self.workspace.texts.insert(path.to_string(), text);
-                } else {
-                    self.workspace.texts.remove(path);
-                }
-                Some(analysis)
-            }
-            _ => {
-                self.workspace.texts.remove(path);
-                None
-            }
-        };
-        self.workspace.index.replace_marker_file(path, analysis);
-    }
-
-    /// Resolves the markers of one file that holds no object again against the folder's latest
-    /// policy evaluations (the core's [`fluxtag_core::resolve::resolve_file`]) and puts the
-    /// result into the folder's report: a keystroke re-evaluates no policy.
-    pub fn resolve_file(&mut self, path: &str) {
-        let file = fluxtag_core::resolve::resolve_file(&self.workspace.index, &self.report, path);
-        let report = &mut self.report;
-        report.markers.retain(|m| m.path != path);
-        let at = report.markers.partition_point(|m| m.path.as_str() < path);
-        report.markers.splice(at..at, file.markers);
-        report.diagnostics.retain(|d| d.path != path);
-        report.diagnostics.extend(file.diagnostics);
-        fluxtag_core::diag::sort(&mut report.diagnostics);
-    }
-
     /// The analysis of a file.
     pub fn analysis(&self, path: &str) -> Option<&FileAnalysis> {
         self.workspace.index.file(path)
@@ -423,8 +352,8 @@ impl State {
     ///
     /// A file that holds no Flux or kustomize object before or after the change, and is no
     /// kustomize patch, cannot change anything outside itself: only it is re-analysed and its
-    /// markers resolved ([`Folder::resolve_file`]). Any other change rebuilds the folder's index,
-    /// resolves everything and republishes every open document of the folder.
+    /// markers resolved (`Workspace::update_report`). Any other change rebuilds the folder's
+    /// index, resolves everything and republishes every open document of the folder.
     pub fn reanalyse(
         &mut self,
         folder: usize,
@@ -437,41 +366,40 @@ impl State {
             return Affected::default();
         }
         let paths: BTreeSet<String> = changes.iter().map(|(p, _)| p.clone()).collect();
-        let local = match f.update_locally(&changes) {
-            Some(analyses) => {
-                for (path, analysis, text) in analyses {
-                    f.replace_file(&path, analysis, text);
-                    f.resolve_file(&path);
+        // A keystroke: each file its own reusing parser, which re-parses only the changed
+        // document. A batch (a checkout changing many files on disk) is parsed afresh and leaves
+        // no parsers behind.
+        let parsers = f
+            .parsers
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let updated = if changes.len() <= REUSING_BATCH {
+            for (path, text) in &changes {
+                if text.is_none() {
+                    parsers.remove(path);
                 }
-                true
             }
-            None => {
-                // A keystroke in an object file: that file's own reusing parser re-parses only
-                // the changed document. A batch (a checkout changing many files on disk) is
-                // parsed afresh on every core and leaves no parsers behind.
-                let parsers = f
-                    .parsers
-                    .get_mut()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                if changes.len() <= REUSING_BATCH {
-                    let new_files = changes
-                        .iter()
-                        .filter(|(path, _)| !parsers.contains_key(path))
-                        .count();
-                    if parsers.len() + new_files > MAX_REUSING_PARSERS {
-                        parsers.clear(); // bounded memory: the files edited lately come back
-                    }
-                    f.workspace.update_reusing(changes, parsers);
-                } else {
-                    for (path, _) in &changes {
-                        parsers.remove(path);
-                    }
-                    f.workspace.update(changes);
-                }
-                f.resolve();
-                false
+            let new_files = changes
+                .iter()
+                .filter(|(path, text)| text.is_some() && !parsers.contains_key(path))
+                .count();
+            if parsers.len() + new_files > MAX_REUSING_PARSERS {
+                parsers.clear(); // bounded memory: the files edited lately come back
             }
+            f.workspace
+                .update_report_with(changes, &mut f.report, &f.tags, |path, text| {
+                    let parser = parsers
+                        .entry(path.to_string())
+                        .or_insert_with(Parser::reusing);
+                    analyze_file(parser, path, text)
+                })
+        } else {
+            for (path, _) in &changes {
+                parsers.remove(path);
+            }
+            f.workspace.update_report(changes, &mut f.report, &f.tags)
         };
+        let local = updated == Updated::Files;
         let fetch = !local && f.wanted_images() != f.images;
         let documents = if local {
             let mut uris: Vec<Uri> = self
@@ -588,7 +516,9 @@ mod tests {
             scoped.workspace = folder.workspace.clone();
             scoped.tags = folder.tags.clone();
             scoped.report = folder.report.clone();
-            scoped.resolve_file(path);
+            let file =
+                fluxtag_core::resolve::resolve_file(&scoped.workspace.index, &scoped.report, path);
+            scoped.report.replace_file(path, file);
             assert_eq!(summary(&scoped, path), expected, "{path}");
             checked += usize::from(!expected.0.is_empty());
         }

@@ -165,52 +165,96 @@ impl Workspace {
     /// rebuilds the index. `None` removes a file.
     pub fn update(&mut self, changes: Vec<(String, Option<Vec<u8>>)>) {
         let mut parser = Parser::new();
-        self.update_analysing(changes, |path, text| analyze_file(&mut parser, path, text));
+        let analysed = analyse_changes(changes, |path, text| analyze_file(&mut parser, path, text));
+        self.rebuild_with(analysed);
     }
 
-    /// [`Workspace::update`], parsing each changed file with its own parser from `parsers`
-    /// (a [`Parser::reusing`] one is added for a file that has none; a removed file's parser is
-    /// dropped): an editor that edits one file again and again re-parses only the YAML documents
-    /// an edit changed, even in a file of thousands of objects. Meant for a few files at a time:
-    /// a reusing parser keeps the file's documents, and parses on one core.
-    pub fn update_reusing(
+    /// Replaces the contents of some files and brings `report`, a resolution of this workspace
+    /// against `tags`, up to date with as little work as the change allows: when no changed file
+    /// holds (or held) a Flux or kustomize object or is a kustomize patch, nothing outside those
+    /// files can change, so only they are put into the index and their markers resolved again
+    /// against the policy evaluations `report` holds; otherwise the index is rebuilt and
+    /// everything resolved. The result equals [`Workspace::update`] then
+    /// [`Workspace::resolve`] either way.
+    pub fn update_report(
         &mut self,
         changes: Vec<(String, Option<Vec<u8>>)>,
-        parsers: &mut std::collections::HashMap<String, Parser>,
-    ) {
-        for (path, text) in &changes {
-            if text.is_none() {
-                parsers.remove(path);
+        report: &mut Report,
+        tags: &TagTable,
+    ) -> Updated {
+        let mut parser = Parser::new();
+        self.update_report_with(changes, report, tags, |path, text| {
+            analyze_file(&mut parser, path, text)
+        })
+    }
+
+    /// [`Workspace::update_report`], analysing each changed file with `analyze` (the language
+    /// server passes each file's own reusing parser).
+    pub fn update_report_with(
+        &mut self,
+        changes: Vec<(String, Option<Vec<u8>>)>,
+        report: &mut Report,
+        tags: &TagTable,
+        analyze: impl FnMut(&str, &[u8]) -> FileAnalysis,
+    ) -> Updated {
+        let held_objects = changes
+            .iter()
+            .any(|(path, _)| self.index.contributes_objects(path, None));
+        let analysed = analyse_changes(changes, analyze);
+        let local = !held_objects
+            && analysed.iter().all(|(path, new)| {
+                !self
+                    .index
+                    .contributes_objects(path, new.as_ref().map(|(analysis, _)| analysis))
+            });
+        if !local {
+            self.rebuild_with(analysed);
+            *report = self.resolve(tags);
+            return Updated::Everything;
+        }
+        for (path, new) in analysed {
+            let analysis = self.keep_text(&path, new);
+            // Cannot refuse: the file contributes no object, before or after (checked above).
+            self.index.replace_marker_file(&path, analysis);
+            let file = fluxtag_core::resolve::resolve_file(&self.index, report, &path);
+            report.replace_file(&path, file);
+        }
+        Updated::Files
+    }
+
+    /// Keeps a changed file's bytes when the core parsed them (they are what fixes and
+    /// positions are computed on) and returns its analysis; `None`: the file went away.
+    fn keep_text(
+        &mut self,
+        path: &str,
+        new: Option<(FileAnalysis, Vec<u8>)>,
+    ) -> Option<FileAnalysis> {
+        match new {
+            Some((analysis, text)) => {
+                if analysis.parsed {
+                    self.texts.insert(path.to_string(), text);
+                } else {
+                    self.texts.remove(path);
+                }
+                Some(analysis)
+            }
+            None => {
+                self.texts.remove(path);
+                None
             }
         }
-        self.update_analysing(changes, |path, text| {
-            let parser = parsers
-                .entry(path.to_string())
-                .or_insert_with(Parser::reusing);
-            analyze_file(parser, path, text)
-        });
     }
 
-    fn update_analysing(
-        &mut self,
-        changes: Vec<(String, Option<Vec<u8>>)>,
-        mut analyze: impl FnMut(&str, &[u8]) -> FileAnalysis,
-    ) {
+    /// Puts the analysed changes in and builds the index again.
+    fn rebuild_with(&mut self, analysed: Vec<AnalysedChange>) {
         let mut analyses: BTreeMap<String, FileAnalysis> =
             std::mem::take(&mut self.index).into_files();
-        for (path, text) in changes {
-            match text {
-                Some(text) => {
-                    let analysis = analyze(&path, &text);
-                    if analysis.parsed {
-                        self.texts.insert(path.clone(), text);
-                    } else {
-                        self.texts.remove(&path);
-                    }
+        for (path, new) in analysed {
+            match self.keep_text(&path, new) {
+                Some(analysis) => {
                     analyses.insert(path, analysis);
                 }
                 None => {
-                    self.texts.remove(&path);
                     analyses.remove(&path);
                 }
             }
@@ -222,6 +266,32 @@ impl Workspace {
     pub fn resolve(&self, tags: &TagTable) -> Report {
         resolve(&self.index, &|canonical, _| tags.lookup(canonical))
     }
+}
+
+/// How far [`Workspace::update_report`] had to go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Updated {
+    /// Only the changed files were analysed and resolved again.
+    Files,
+    /// The index was rebuilt and every marker resolved again.
+    Everything,
+}
+
+/// A changed file's path with its new analysis and bytes (`None`: removed).
+type AnalysedChange = (String, Option<(FileAnalysis, Vec<u8>)>);
+
+/// Analyses the changed files that still exist.
+fn analyse_changes(
+    changes: Vec<(String, Option<Vec<u8>>)>,
+    mut analyze: impl FnMut(&str, &[u8]) -> FileAnalysis,
+) -> Vec<AnalysedChange> {
+    changes
+        .into_iter()
+        .map(|(path, text)| {
+            let new = text.map(|text| (analyze(&path, &text), text));
+            (path, new)
+        })
+        .collect()
 }
 
 /// What [`analyze_all`] made of one file.

@@ -166,6 +166,17 @@ impl Report {
     pub fn policy(&self, id: PolicyId) -> Option<&PolicyReport> {
         self.policies.get(id.position())
     }
+
+    /// Puts a file's new resolution ([`resolve_file`]) in place of its old one, keeping markers
+    /// in path order and diagnostics sorted.
+    pub fn replace_file(&mut self, path: &str, file: FileReport) {
+        self.markers.retain(|m| m.path != path);
+        let at = self.markers.partition_point(|m| m.path.as_str() < path);
+        self.markers.splice(at..at, file.markers);
+        self.diagnostics.retain(|d| d.path != path);
+        self.diagnostics.extend(file.diagnostics);
+        crate::diag::sort(&mut self.diagnostics);
+    }
 }
 
 /// One file's part of a [`Report`] (see [`resolve_file`]).
