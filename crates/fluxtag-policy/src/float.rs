@@ -90,6 +90,10 @@ struct Read {
 
 /// Go's `readFloat`: sign, optional `0x`, digits with one optional dot, optional exponent,
 /// then the underscore check on the consumed prefix.
+///
+/// Long on purpose: it follows Go's function step by step (one scan with shared state), so
+/// that it can be checked against the original line by line; split, the steps would need that
+/// state passed around and the correspondence would be lost.
 fn read_float(s: &[u8]) -> Option<Read> {
     let len = s.len();
     let mut i = 0;

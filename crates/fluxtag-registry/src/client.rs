@@ -429,6 +429,10 @@ impl RegistryClient {
     }
 
     /// Gets a token from the token server named by a Bearer challenge.
+    ///
+    /// Long because it is one exchange read top to bottom: the request (with or without the
+    /// credential), then each way the answer can fail, each mapped to its own error for the
+    /// user; the mapping reads best next to the request it is about.
     async fn fetch_token(
         &self,
         repo: &RepositoryRef,
