@@ -53,11 +53,14 @@ pub enum Code {
     NamespaceAssumed,
     /// A document too large for the YAML parser was read line by line; near-miss checks are off.
     LineScanned,
+    /// A marker whose policy reference uses `${VAR}`: image-automation-controller reads markers
+    /// as written in Git, so it names no policy and is never applied.
+    MarkerTemplated,
 }
 
 impl Code {
     /// Every code, in documentation order.
-    pub const ALL: [Code; 17] = [
+    pub const ALL: [Code; 18] = [
         Code::MarkerMalformed,
         Code::MarkerNoNamespace,
         Code::MarkerBadSuffix,
@@ -75,6 +78,7 @@ impl Code {
         Code::Templated,
         Code::NamespaceAssumed,
         Code::LineScanned,
+        Code::MarkerTemplated,
     ];
 
     /// The kebab-case name used in every output.
@@ -97,6 +101,7 @@ impl Code {
             Code::Templated => "templated",
             Code::NamespaceAssumed => "namespace-assumed",
             Code::LineScanned => "line-scanned",
+            Code::MarkerTemplated => "marker-templated",
         }
     }
 
@@ -141,6 +146,9 @@ impl Code {
             Code::Templated => "${VAR} substitutions fluxtag cannot resolve",
             Code::NamespaceAssumed => "a policy without a namespace was matched by name alone",
             Code::LineScanned => "a document too large for the YAML parser was read line by line",
+            Code::MarkerTemplated => {
+                "the marker's policy reference uses ${VAR}; Flux reads markers as written and never applies it"
+            }
         }
     }
 }

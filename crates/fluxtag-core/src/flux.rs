@@ -295,6 +295,13 @@ pub struct FluxKustomization {
     pub substitute: BTreeMap<String, String>,
     /// Whether `spec.postBuild.substituteFrom` is present (values fluxtag cannot see).
     pub substitute_from: bool,
+    /// `spec.targetNamespace`: the namespace of every object it applies, whatever the
+    /// manifests and kustomizations say.
+    pub target_namespace: Option<Spanned<String>>,
+    /// `spec.namePrefix`, put before the name of every object it applies.
+    pub name_prefix: Option<String>,
+    /// `spec.nameSuffix`, put after the name of every object it applies.
+    pub name_suffix: Option<String>,
 }
 
 /// A kustomize `kustomization.yaml` (`kustomize.config.k8s.io`, or a file named like one).
@@ -616,6 +623,10 @@ fn read_flux_kustomization(root: &Node, origin: Origin) -> FluxKustomization {
         substitute_from: root
             .path(&["spec", "postBuild", "substituteFrom"])
             .is_some(),
+        target_namespace: string_at(root, &["spec", "targetNamespace"])
+            .filter(|n| !n.value.is_empty()),
+        name_prefix: string_at(root, &["spec", "namePrefix"]).map(|p| p.value),
+        name_suffix: string_at(root, &["spec", "nameSuffix"]).map(|s| s.value),
         origin,
     }
 }

@@ -80,8 +80,15 @@ pub struct PolicyEntry {
     pub namespace: Option<String>,
     /// Where the namespace came from, when it was inferred.
     pub namespace_source: Option<String>,
-    /// The name after `${VAR}` substitution.
+    /// The name as built (substituted, with the Flux Kustomization's prefix and suffix).
     pub name: String,
+    /// `spec.imageRepositoryRef.name` after substitution (kustomize and Flux prefixes never
+    /// touch it: they do not know the field is a reference).
+    pub repository_name: Option<String>,
+    /// `spec.imageRepositoryRef.namespace` after substitution.
+    pub repository_namespace: Option<String>,
+    /// `metadata.labels` after substitution (what a `policySelector` matches).
+    pub labels: BTreeMap<String, String>,
 }
 
 /// An ImageRepository with its effective namespace and its image, parsed once.
@@ -118,7 +125,9 @@ pub struct AutomationEntry {
     pub object: ImageUpdateAutomation,
     /// Its namespace.
     pub namespace: Option<String>,
-    /// `spec.update.path` normalised (`""`: the repository root).
+    /// Its name as built.
+    pub name: String,
+    /// `spec.update.path` after substitution, normalised (`""`: the repository root).
     pub update_dir: String,
 }
 
@@ -206,11 +215,29 @@ impl Index {
         }
         for object in policies {
             let identity = index.identity(&object.origin.path, &object.metadata);
+            let vars = &identity.vars;
+            let repository_name = object
+                .repository_name
+                .as_ref()
+                .map(|n| substituted_or_raw(&n.value, vars));
+            let repository_namespace = object
+                .repository_namespace
+                .as_ref()
+                .map(|n| substituted_or_raw(&n.value, vars));
+            let labels = object
+                .metadata
+                .labels
+                .iter()
+                .map(|(k, v)| (substituted_or_raw(k, vars), substituted_or_raw(v, vars)))
+                .collect();
             index.policies.push(PolicyEntry {
                 object,
                 namespace: identity.namespace,
                 namespace_source: identity.namespace_source,
                 name: identity.name,
+                repository_name,
+                repository_namespace,
+                labels,
             });
         }
         for object in repositories {
@@ -232,17 +259,18 @@ impl Index {
             });
         }
         for object in automations {
-            let namespace = index
-                .identity(&object.origin.path, &object.metadata)
-                .namespace;
+            let identity = index.identity(&object.origin.path, &object.metadata);
+            let namespace = identity.namespace;
+            let name = identity.name;
             let update_dir = object
                 .update_path
                 .as_ref()
-                .map(|p| flux::normalise_dir(&p.value))
+                .map(|p| flux::normalise_dir(&substituted_or_raw(&p.value, &identity.vars)))
                 .unwrap_or_default();
             index.automations.push(AutomationEntry {
                 object,
                 namespace,
+                name,
                 update_dir,
             });
         }
@@ -363,22 +391,30 @@ impl Index {
         &self.kustomize
     }
 
-    /// The name and namespace of an object defined in `path`, after `${VAR}` substitution and
-    /// namespace inference.
+    /// The name and namespace of an object defined in `path` as the cluster gets it
+    /// (`fluxtag-differences.md` §5, objects as built): the namespace of the Flux
+    /// Kustomization's `spec.targetNamespace`, else of the kustomizations that build the file
+    /// (kustomize's `namespace:` overrides `metadata.namespace`), else `metadata.namespace`; the
+    /// name with the Flux Kustomization's `namePrefix`/`nameSuffix`; both after `${VAR}`
+    /// substitution with the values the Flux Kustomizations that apply the file give.
     fn identity(&self, path: &str, metadata: &flux::Metadata) -> Identity {
-        let vars = self.variables_for(path);
+        let builders = self.builders_of(path);
+        let vars = variables_of(&builders);
         let (namespace, namespace_source) =
-            self.namespace_of(path, metadata.namespace.as_ref(), &vars);
+            self.namespace_of(path, metadata.namespace.as_ref(), &vars, &builders);
         let name = metadata
             .name
             .as_ref()
-            .map(|n| {
-                substitute(&n.value, &vars)
-                    .known()
-                    .unwrap_or(&n.value)
-                    .to_string()
-            })
+            .map(|n| substituted_or_raw(&n.value, &vars))
             .unwrap_or_default();
+        let name = match builders.first() {
+            Some(builder) => format!(
+                "{}{name}{}",
+                builder.name_prefix.as_deref().unwrap_or(""),
+                builder.name_suffix.as_deref().unwrap_or("")
+            ),
+            None => name,
+        };
         Identity {
             vars,
             namespace,
@@ -387,31 +423,32 @@ impl Index {
         }
     }
 
-    /// The `${VAR}` values Flux Kustomizations give a file under their `spec.path`. A variable
-    /// two Kustomizations set differently is left out (its value is ambiguous).
-    pub fn variables_for(&self, path: &str) -> BTreeMap<String, String> {
-        let mut vars: BTreeMap<String, String> = BTreeMap::new();
-        let mut ambiguous = Vec::new();
-        for kustomization in &self.flux_kustomizations {
-            let Some(dir) = &kustomization.path else {
-                continue;
-            };
-            if !is_under(path, dir) {
-                continue;
-            }
-            for (key, value) in &kustomization.substitute {
-                match vars.get(key) {
-                    Some(existing) if existing != value => ambiguous.push(key.clone()),
-                    _ => {
-                        vars.insert(key.clone(), value.clone());
-                    }
+    /// The Flux Kustomizations that apply the file `path`, in index order: when `spec.path`
+    /// holds a kustomization, those whose kustomization builds the file (directly or through
+    /// `resources` and `components` chains, so an overlay's base counts); otherwise those whose
+    /// `spec.path` holds the file (Flux generates a kustomization listing every manifest
+    /// below it).
+    fn builders_of(&self, path: &str) -> Vec<&FluxKustomization> {
+        let building = self.kustomize.building_dirs(path);
+        self.flux_kustomizations
+            .iter()
+            .filter(|kustomization| {
+                let Some(dir) = &kustomization.path else {
+                    return false;
+                };
+                if self.kustomize.has_kustomization(dir) {
+                    building.contains(dir)
+                } else {
+                    is_under(path, dir)
                 }
-            }
-        }
-        for key in ambiguous {
-            vars.remove(&key);
-        }
-        vars
+            })
+            .collect()
+    }
+
+    /// The `${VAR}` values the Flux Kustomizations that apply the file `path` give it (see
+    /// [`variables_of`]).
+    pub fn variables_for(&self, path: &str) -> BTreeMap<String, String> {
+        variables_of(&self.builders_of(path))
     }
 
     /// The namespace of an object defined in `path`, and where an inferred one came from.
@@ -420,25 +457,35 @@ impl Index {
         path: &str,
         written: Option<&flux::Spanned<String>>,
         vars: &BTreeMap<String, String>,
+        builders: &[&FluxKustomization],
     ) -> (Option<String>, Option<String>) {
-        if let Some(ns) = written {
+        if let Some((builder, target)) = builders
+            .iter()
+            .find_map(|b| Some((b, b.target_namespace.as_ref()?)))
+        {
+            let name = builder
+                .metadata
+                .name
+                .as_ref()
+                .map_or("(unnamed)", |n| n.value.as_str());
             return (
-                Some(
-                    substitute(&ns.value, vars)
-                        .known()
-                        .unwrap_or(&ns.value)
-                        .to_string(),
-                ),
-                None,
+                Some(substituted_or_raw(&target.value, vars)),
+                Some(format!(
+                    "spec.targetNamespace of Flux Kustomization {name} in {}",
+                    builder.origin.path
+                )),
             );
         }
         if let Some((namespace, source)) = self.kustomize_namespace(path) {
-            return (Some(namespace), Some(source));
+            return (Some(substituted_or_raw(&namespace, vars)), Some(source));
+        }
+        if let Some(ns) = written {
+            return (Some(substituted_or_raw(&ns.value, vars)), None);
         }
         (None, None)
     }
 
-    /// The namespace a kustomization that lists `path` (directly or through its directory)
+    /// The namespace a kustomization that builds `path` (directly or through its directory)
     /// gives it, with the kustomization that sets it.
     fn kustomize_namespace(&self, path: &str) -> Option<(String, String)> {
         self.kustomize
@@ -468,12 +515,10 @@ impl Index {
 
     /// The repository a policy references.
     pub fn repository_of(&self, policy: &PolicyEntry) -> Option<&RepositoryEntry> {
-        let name = policy.object.repository_name.as_ref()?.value.as_str();
+        let name = policy.repository_name.as_deref()?;
         let namespace = policy
-            .object
             .repository_namespace
-            .as_ref()
-            .map(|n| n.value.clone())
+            .clone()
             .or_else(|| policy.namespace.clone());
         self.repositories
             .iter()
@@ -503,56 +548,82 @@ impl Index {
         if self.automations.is_empty() {
             return Ok(()); // the automation may live in another repository
         }
-        let mut reasons = Vec::new();
+        let mut reasons: Vec<String> = Vec::new();
         for automation in &self.automations {
-            let name = automation
-                .object
-                .metadata
-                .name
-                .as_ref()
-                .map_or("(unnamed)", |n| n.value.as_str());
-            if automation.namespace.is_some()
+            let reason = if automation.namespace.is_some()
                 && policy.namespace.is_some()
                 && automation.namespace != policy.namespace
             {
-                reasons.push(format!(
-                    "ImageUpdateAutomation {name} is in namespace {}, and Flux only applies policies of its own namespace",
+                format!(
+                    "is in namespace {} (Flux applies only policies of its own namespace)",
                     automation.namespace.as_deref().unwrap_or("?")
-                ));
-                continue;
-            }
-            if let Some(strategy) = &automation.object.strategy
-                && strategy.value != "Setters"
+                )
+            } else if let Some(strategy) = automation
+                .object
+                .strategy
+                .as_ref()
+                .filter(|s| s.value != "Setters")
             {
-                reasons.push(format!(
-                    "ImageUpdateAutomation {name} has update strategy {:?}; Flux supports only Setters and stalls on it",
+                format!(
+                    "has update strategy {:?} (Flux supports only Setters and stalls on it)",
                     strategy.value
-                ));
-                continue;
-            }
-            if let Some(selector) = &automation.object.policy_selector
-                && !selector.matches(&policy.object.metadata.labels)
+                )
+            } else if automation
+                .object
+                .policy_selector
+                .as_ref()
+                .is_some_and(|selector| !selector.matches(&policy.labels))
             {
-                reasons.push(format!(
-                    "the policySelector of ImageUpdateAutomation {name} does not match the policy's labels"
-                ));
-                continue;
-            }
-            if !is_under(path, &automation.update_dir) {
-                reasons.push(format!(
-                    "the file is outside `{}`, the update.path of ImageUpdateAutomation {name}",
+                "has a policySelector that does not match the policy's labels".to_string()
+            } else if !is_under(path, &automation.update_dir) {
+                format!(
+                    "updates only `{}` (spec.update.path)",
                     if automation.update_dir.is_empty() {
                         "."
                     } else {
                         &automation.update_dir
                     }
-                ));
-                continue;
+                )
+            } else {
+                return Ok(());
+            };
+            let line = format!(
+                "ImageUpdateAutomation {} ({}) {reason}",
+                display_name(automation.namespace.as_deref(), &automation.name),
+                automation.object.origin.path
+            );
+            if !reasons.contains(&line) {
+                reasons.push(line);
             }
-            return Ok(());
         }
         Err(reasons.join("; "))
     }
+}
+
+/// The `${VAR}` values of `builders` (the Flux Kustomizations that apply a file). A variable
+/// two of them set differently is left out (its value is ambiguous).
+fn variables_of(builders: &[&FluxKustomization]) -> BTreeMap<String, String> {
+    let mut vars: BTreeMap<String, String> = BTreeMap::new();
+    let mut ambiguous = Vec::new();
+    for kustomization in builders {
+        for (key, value) in &kustomization.substitute {
+            match vars.get(key) {
+                Some(existing) if existing != value => ambiguous.push(key.clone()),
+                _ => {
+                    vars.insert(key.clone(), value.clone());
+                }
+            }
+        }
+    }
+    for key in ambiguous {
+        vars.remove(&key);
+    }
+    vars
+}
+
+/// `text` after substitution, or as written when a variable has no value here.
+fn substituted_or_raw(text: &str, vars: &BTreeMap<String, String>) -> String {
+    substitute(text, vars).known().unwrap_or(text).to_string()
 }
 
 /// `namespace/name`, or the name alone.

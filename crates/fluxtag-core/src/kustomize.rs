@@ -271,6 +271,23 @@ impl KustomizeView {
         found
     }
 
+    /// The directories of every kustomization that builds `path`: those listing it and every
+    /// one above them on an include chain (the directory a Flux Kustomization's `spec.path` names
+    /// builds the file when it is among them).
+    pub fn building_dirs(&self, path: &str) -> BTreeSet<String> {
+        self.chains_for(path)
+            .iter()
+            .flatten()
+            .filter_map(|&k| self.kusts.get(k))
+            .map(|kust| parent_dir(&kust.path))
+            .collect()
+    }
+
+    /// Whether directory `dir` holds a kustomization file.
+    pub fn has_kustomization(&self, dir: &str) -> bool {
+        self.kusts.iter().any(|kust| parent_dir(&kust.path) == dir)
+    }
+
     /// Whether some kustomization includes `path`, directly or through chains.
     pub fn is_included(&self, path: &str) -> bool {
         self.file_parents.contains_key(&normalise_dir(path))

@@ -198,11 +198,14 @@ pub fn object_diagnostics(index: &Index, compiled: &[CompiledPolicy]) -> Vec<Dia
                 .with_help("name the ImageRepository whose tags this policy selects from"),
             ),
             Some(reference) if index.repository_of(policy).is_none() => {
-                let namespace = object
+                let namespace = policy
                     .repository_namespace
-                    .as_ref()
-                    .map(|n| n.value.clone())
+                    .clone()
                     .or_else(|| policy.namespace.clone());
+                let name = policy
+                    .repository_name
+                    .as_deref()
+                    .unwrap_or(&reference.value);
                 out.push(
                     Diagnostic::new(
                         Code::RepositoryNotFound,
@@ -210,12 +213,14 @@ pub fn object_diagnostics(index: &Index, compiled: &[CompiledPolicy]) -> Vec<Dia
                         reference.range.clone(),
                         format!(
                             "no ImageRepository {} in the repository",
-                            display_name(namespace.as_deref(), &reference.value)
+                            display_name(namespace.as_deref(), name)
                         ),
                     )
-                    .with_help(
-                        "create the ImageRepository, or fix the name in spec.imageRepositoryRef",
-                    ),
+                    .with_help(renamed_repository_help(
+                        index,
+                        namespace.as_deref(),
+                        name,
+                    )),
                 );
             }
             Some(_) => {}
@@ -247,6 +252,27 @@ pub fn object_diagnostics(index: &Index, compiled: &[CompiledPolicy]) -> Vec<Dia
         }
     }
     out
+}
+
+/// The help of a `repository-not-found`: when a repository of the namespace has the name with
+/// something before or after it, a `namePrefix`/`nameSuffix` renamed it, and kustomize does not
+/// rename `spec.imageRepositoryRef.name` (it does not know the field is a reference).
+fn renamed_repository_help(index: &Index, namespace: Option<&str>, name: &str) -> String {
+    let renamed = index.repositories().iter().find(|r| {
+        r.name != name
+            && r.name.contains(name)
+            && (namespace.is_none() || r.namespace.is_none() || r.namespace.as_deref() == namespace)
+    });
+    match renamed {
+        Some(repository) => format!(
+            "ImageRepository {} exists: a namePrefix or nameSuffix renamed it, and kustomize does not rename spec.imageRepositoryRef.name; write `{}` there",
+            repository.display_name(),
+            repository.name
+        ),
+        None => {
+            "create the ImageRepository, or fix the name in spec.imageRepositoryRef".to_string()
+        }
+    }
 }
 
 /// Points findings on fields a kustomize patch set at the object's name instead, since the

@@ -33,7 +33,8 @@ fn files(fixture: &str) -> Vec<(String, String)> {
     out
 }
 
-/// Resolves `fixture` against `tags` and renders markers, diagnostics and the fixed files.
+/// Resolves `fixture` against `tags` and renders markers, diagnostics (with their help and
+/// fix) and the fixed files.
 fn check(fixture: &str, tags: &[(&str, &[&str])]) -> String {
     let files = files(fixture);
     let mut parser = Parser::new();
@@ -109,6 +110,9 @@ fn check(fixture: &str, tags: &[(&str, &[&str])]) -> String {
             String::from_utf8_lossy(&text[start..end]),
             d.message
         ));
+        if let Some(help) = &d.help {
+            out.push_str(&format!("  help: {help}\n"));
+        }
         if let Some(fix) = &d.fix {
             out.push_str(&format!(
                 "  fix ({}): {}\n",
@@ -417,4 +421,208 @@ fn tag_problems() {
     let out = check(&fixture, TAGS);
     assert!(out.contains("warning tag-not-in-registry d.yaml"), "{out}");
     assert!(!out.contains(&Code::RegistryError.to_string()), "{out}");
+}
+
+/// A Flux Kustomization that builds the fixture's `apps/` with `extra` in its spec, and
+/// substitutes `cluster_name: c1`.
+fn flux_kustomization(extra: &str) -> String {
+    format!(
+        "# -- clusters/c1/apps.yaml
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: apps
+  namespace: flux-system
+spec:
+  path: ./apps
+  postBuild:
+    substitute:
+      cluster_name: c1
+{extra}"
+    )
+}
+
+/// An ImageRepository and an ImagePolicy in `apps/image.yaml`, both named `name`, in
+/// `metadata.namespace` `namespace`.
+fn objects(name: &str, namespace: &str) -> String {
+    format!(
+        "# -- apps/image.yaml
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageRepository
+metadata:
+  name: {name}
+  namespace: {namespace}
+spec:
+  image: ghcr.io/org/app
+  interval: 5m
+---
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImagePolicy
+metadata:
+  name: {name}
+  namespace: {namespace}
+spec:
+  imageRepositoryRef:
+    name: {name}
+  policy:
+    semver:
+      range: '>=1.0.0'
+"
+    )
+}
+
+/// Issue 10 bug A, differences §5: `${VAR}` applies to every string field of the objects the
+/// cluster gets, `spec.imageRepositoryRef.name` included (no false `repository-not-found`).
+#[test]
+fn substitution_reaches_the_repository_reference() {
+    let fixture = flux_kustomization("")
+        + &objects("${cluster_name}-hw", "flux-system")
+        + "# -- apps/deploy.yaml
+image: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"flux-system:c1-hw\"}
+";
+    insta::assert_snapshot!(check(&fixture, TAGS));
+}
+
+/// Issue 10 bug C, differences §5: kustomize's `namespace:` overrides `metadata.namespace`; a
+/// marker naming the namespace as written is never applied, the built one is.
+#[test]
+fn kustomize_namespace_overrides_the_written_one() {
+    let fixture = objects("app", "flux-system")
+        + "# -- apps/kustomization.yaml
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: apps
+resources:
+  - image.yaml
+# -- deploy.yaml
+written: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"flux-system:app\"}
+built: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"apps:app\"}
+";
+    insta::assert_snapshot!(check(&fixture, TAGS));
+}
+
+/// Issue 10 bug D, differences §5: a Flux Kustomization's `spec.targetNamespace` overrides the
+/// manifests' and the kustomizations' namespaces.
+#[test]
+fn target_namespace_overrides_both() {
+    let fixture = flux_kustomization("  targetNamespace: team\n")
+        + &objects("app", "flux-system")
+        + "# -- apps/kustomization.yaml
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: apps
+resources:
+  - image.yaml
+# -- deploy.yaml
+written: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"flux-system:app\"}
+built: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"team:app\"}
+";
+    insta::assert_snapshot!(check(&fixture, TAGS));
+}
+
+/// Issue 10 bug E: `${VAR}` in an ImageUpdateAutomation's `spec.update.path` is resolved, so
+/// the markers under the built path are covered.
+#[test]
+fn substitution_reaches_the_update_path() {
+    let fixture = flux_kustomization("")
+        + &objects("app", "flux-system")
+        + "# -- apps/automation.yaml
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageUpdateAutomation
+metadata:
+  name: bot
+  namespace: flux-system
+spec:
+  update:
+    path: ./clusters/${cluster_name}
+    strategy: Setters
+# -- clusters/c1/deploy.yaml
+image: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"flux-system:app\"}
+# -- clusters/c2/deploy.yaml
+image: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"flux-system:app\"}
+";
+    insta::assert_snapshot!(check(&fixture, TAGS));
+}
+
+/// Issue 10, differences §5: a Flux Kustomization's `namePrefix`/`nameSuffix` rename every
+/// object it applies, but not `spec.imageRepositoryRef.name` (kustomize does not know that
+/// field is a reference), so the cluster's policy names a repository that does not exist.
+#[test]
+fn name_prefix_renames_objects_but_not_references() {
+    let fixture = flux_kustomization("  namePrefix: dev-\n")
+        + &objects("app", "flux-system")
+        + "# -- deploy.yaml
+old: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"flux-system:app\"}
+built: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"flux-system:dev-app\"}
+";
+    insta::assert_snapshot!(check(&fixture, TAGS));
+}
+
+/// Issue 10 bug B: objects from kustomize `components:` are built, and substituted, like any
+/// other (a component defining `ImagePolicy ${APP}` in `${NAMESPACE}`).
+#[test]
+fn components_are_built_and_substituted() {
+    let fixture = "# -- clusters/prod.yaml
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: web
+  namespace: flux-system
+spec:
+  path: ./apps/web
+  postBuild:
+    substitute:
+      APP: web
+      NAMESPACE: prod
+# -- apps/web/kustomization.yaml
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+components:
+  - ../../components/image
+# -- components/image/kustomization.yaml
+apiVersion: kustomize.config.k8s.io/v1alpha1
+kind: Component
+resources:
+  - image.yaml
+# -- components/image/image.yaml
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageRepository
+metadata:
+  name: ${APP}
+  namespace: ${NAMESPACE}
+spec:
+  image: ghcr.io/org/app
+  interval: 5m
+---
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImagePolicy
+metadata:
+  name: ${APP}
+  namespace: ${NAMESPACE}
+spec:
+  imageRepositoryRef:
+    name: ${APP}
+  policy:
+    semver:
+      range: '>=1.0.0'
+# -- apps/web/deploy.yaml
+image: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"prod:web\"}
+";
+    insta::assert_snapshot!(check(fixture, TAGS));
+}
+
+/// Issue 10 bug F, differences §5: markers are never substituted (image-automation-controller
+/// #860); a templated marked value is a warning, not a verdict.
+#[test]
+fn markers_are_never_substituted() {
+    let fixture = flux_kustomization("")
+        + &objects("app", "flux-system")
+        + "# -- apps/deploy.yaml
+reference: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"${ns}:app\"}
+unknown: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"${ns}:other\"}
+value: ghcr.io/org/app:${version} # {\"$imagepolicy\": \"flux-system:app\"}
+";
+    let out = check(&fixture, TAGS);
+    assert!(!out.contains("stale"), "{out}");
+    insta::assert_snapshot!(out);
 }

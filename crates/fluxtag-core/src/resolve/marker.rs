@@ -7,7 +7,6 @@
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
-use std::ops::Range;
 
 use fluxtag_policy::image_ref::parse_reference;
 use fluxtag_policy::policy::Policy;
@@ -18,9 +17,9 @@ use super::{
 use crate::diag::{Applicability, Code, Diagnostic, Edit, Fix, Related, Severity};
 use crate::flux::DigestReflection;
 use crate::index::{Index, PolicyEntry, PolicyLookup, display_name};
-use crate::marker::{Marker, MarkerKind, PolicyTarget, parse_reference as parse_marker_reference};
+use crate::marker::{Marker, MarkerKind, PolicyTarget};
 use crate::suggest::closest;
-use crate::vars::{Substituted, substitute};
+use crate::vars::substitute;
 use crate::yaml::scalar::encode_in_style;
 
 /// What resolving the markers of any file shares: the index, the policy evaluations and the
@@ -99,7 +98,7 @@ impl<'a> Context<'a> {
         if skipped {
             return out;
         }
-        let Some(target) = target(path, marker, vars, &mut out) else {
+        let Some(target) = target(path, marker, vars, &self.keys, &mut out) else {
             return out;
         };
         out.report.target = Some(target.clone());
@@ -137,13 +136,29 @@ impl<'a> Context<'a> {
             related,
             covered,
         };
-        verdict.decide(vars, out)
+        verdict.decide(out)
     }
 
     /// The `policy-not-found` finding, with a did-you-mean fix when a name is close.
     fn policy_not_found(&self, path: &str, marker: &Marker, target: &PolicyTarget) -> Diagnostic {
         let wanted = format!("{}:{}", target.namespace, target.name);
-        let suggestions = closest(&wanted, &self.keys);
+        // The most common real mistake is the namespace (fluxcd/flux2#2853): a policy of that
+        // name in other namespaces comes first, and the help says where it is.
+        let elsewhere: Vec<&PolicyEntry> = self
+            .index
+            .policies()
+            .iter()
+            .filter(|p| p.name == target.name && p.namespace.is_some())
+            .collect();
+        let same_name: Vec<String> = elsewhere
+            .iter()
+            .filter_map(|p| Some(format!("{}:{}", p.namespace.as_deref()?, target.name)))
+            .collect();
+        let suggestions: Vec<&str> = if same_name.is_empty() {
+            closest(&wanted, &self.keys)
+        } else {
+            same_name.iter().map(String::as_str).collect()
+        };
         let d = Diagnostic::new(
             Code::PolicyNotFound,
             path,
@@ -156,15 +171,28 @@ impl<'a> Context<'a> {
         match suggestions.first() {
             Some(best) => {
                 let replacement = format!("{best}{}", target.kind.suffix());
-                d.with_help(format!("did you mean `{replacement}`?"))
-                    .with_fix(Fix {
-                        title: format!("Change to `{replacement}`"),
-                        edits: vec![Edit {
-                            range: marker.reference_range.clone(),
-                            new_text: replacement,
-                        }],
-                        applicability: Applicability::Unsafe,
-                    })
+                let help = match elsewhere.first() {
+                    Some(policy) => format!(
+                        "did you mean `{replacement}`? ImagePolicy {} is in namespace {}{}, not {}",
+                        target.name,
+                        policy.namespace.as_deref().unwrap_or_default(),
+                        policy
+                            .namespace_source
+                            .as_ref()
+                            .map(|source| format!(" (set by {source})"))
+                            .unwrap_or_default(),
+                        target.namespace
+                    ),
+                    None => format!("did you mean `{replacement}`?"),
+                };
+                d.with_help(help).with_fix(Fix {
+                    title: format!("Change to `{replacement}`"),
+                    edits: vec![Edit {
+                        range: marker.reference_range.clone(),
+                        new_text: replacement,
+                    }],
+                    applicability: Applicability::Unsafe,
+                })
             }
             None => d.with_help(format!(
                 "create an ImagePolicy named {} in namespace {}, or fix the marker",
@@ -196,7 +224,7 @@ impl<'a> Context<'a> {
                         policy.name
                     ),
                 )
-                .with_help("set metadata.namespace on the ImagePolicy, or a namespace in the kustomization.yaml that includes it")
+                .with_help("set metadata.namespace on the ImagePolicy, a namespace in the kustomization.yaml that includes it, or spec.targetNamespace on the Flux Kustomization that applies it")
                 .with_related(related.clone()),
             );
         }
@@ -218,33 +246,129 @@ impl<'a> Context<'a> {
     }
 }
 
-/// The policy reference of a marker after `${VAR}` substitution, or `None` (with the finding
-/// in `out`) when it has none Flux could use.
+/// The policy reference of a marker as Flux reads it: as written, never substituted
+/// (`fluxtag-differences.md` §5, fluxcd/image-automation-controller#860). `None`, with the
+/// finding in `out`, when it names nothing Flux could use: a reference with `${` is
+/// `marker-templated` (status `invalid`), with the literal policies it could mean.
 fn target(
     path: &str,
     marker: &Marker,
     vars: &BTreeMap<String, String>,
+    keys: &[String],
     out: &mut Resolution,
 ) -> Option<PolicyTarget> {
-    match substitute(&marker.reference, vars) {
-        Substituted::Plain(_) => marker.target.as_ref().ok().cloned(),
-        Substituted::Resolved(text) => match parse_marker_reference(&text) {
-            Ok(target) => Some(target),
-            Err(problem) => {
-                let mut d = crate::marker::reference_diagnostic(path, marker, &problem);
-                d.message
-                    .push_str(&format!(" (after substitution: {text:?})"));
-                out.diagnostics.push(d);
-                None
-            }
-        },
-        Substituted::Unresolved(missing) => {
-            out.report.status = MarkerStatus::Unresolved;
-            out.diagnostics
-                .push(templated(path, marker.reference_range.clone(), &missing));
-            None
+    if !marker.reference.contains("${") {
+        return marker.target.as_ref().ok().cloned();
+    }
+    out.diagnostics
+        .push(templated_reference(path, marker, vars, keys));
+    None
+}
+
+/// The `marker-templated` finding: the literal references the template could mean (the one the
+/// Flux Kustomizations' values give first, then every policy the pattern matches), the first as
+/// an unsafe fix.
+fn templated_reference(
+    path: &str,
+    marker: &Marker,
+    vars: &BTreeMap<String, String>,
+    keys: &[String],
+) -> Diagnostic {
+    let mut candidates: Vec<String> = Vec::new();
+    let literal_keys: Vec<String> = keys
+        .iter()
+        .flat_map(|key| {
+            ["", ":tag", ":name", ":digest"]
+                .into_iter()
+                .map(move |suffix| format!("{key}{suffix}"))
+        })
+        .collect();
+    if let Some(text) = substitute(&marker.reference, vars).known()
+        && literal_keys.iter().any(|k| k == text)
+    {
+        candidates.push(text.to_string());
+    }
+    for key in &literal_keys {
+        if candidates.len() >= 3 {
+            break;
+        }
+        if template_matches(&marker.reference, key) && !candidates.contains(key) {
+            candidates.push(key.clone());
         }
     }
+    let d = Diagnostic::new(
+        Code::MarkerTemplated,
+        path,
+        marker.reference_range.clone(),
+        format!(
+            "the policy reference {:?} uses ${{VAR}}; Flux reads markers as written in Git and never substitutes them, so it never applies this marker",
+            marker.reference
+        ),
+    );
+    match candidates.first() {
+        Some(best) => {
+            let others = candidates[1..]
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let help = if others.is_empty() {
+                format!("write the policy literally: `{best}`")
+            } else {
+                format!("write the policy literally: `{best}` (or {others})")
+            };
+            d.with_help(help).with_fix(Fix {
+                title: format!("Change to `{best}`"),
+                edits: vec![Edit {
+                    range: marker.reference_range.clone(),
+                    new_text: best.clone(),
+                }],
+                applicability: Applicability::Unsafe,
+            })
+        }
+        None => d.with_help("write the policy's namespace and name literally, as `namespace:name`"),
+    }
+}
+
+/// Whether `key` could be what `template` gives: each `${...}` stands for any non-empty text
+/// without `:`.
+fn template_matches(template: &str, key: &str) -> bool {
+    // Literal pieces between the variables, in order.
+    let mut pieces: Vec<&str> = Vec::new();
+    let mut rest = template;
+    while let Some(start) = rest.find("${") {
+        pieces.push(&rest[..start]);
+        match rest[start..].find('}') {
+            Some(end) => rest = &rest[start + end + 1..],
+            None => return false,
+        }
+    }
+    pieces.push(rest);
+    let Some((first, others)) = pieces.split_first() else {
+        return false;
+    };
+    let Some(mut tail) = key.strip_prefix(first) else {
+        return false;
+    };
+    for (i, piece) in others.iter().enumerate() {
+        let last = i + 1 == others.len();
+        let found = if last {
+            tail.strip_suffix(piece).map(|head| (head, ""))
+        } else if piece.is_empty() {
+            None
+        } else {
+            tail.find(piece)
+                .map(|at| (&tail[..at], &tail[at + piece.len()..]))
+        };
+        let Some((variable, after)) = found else {
+            return false;
+        };
+        if variable.is_empty() || variable.contains(':') {
+            return false;
+        }
+        tail = after;
+    }
+    true
 }
 
 /// Everything the verdict on one marker with a known policy depends on.
@@ -262,15 +386,17 @@ struct Verdict<'a> {
 impl Verdict<'_> {
     /// The verdict: `unresolved` when the marked value is templated or the policy selected
     /// nothing (its problem repeated at the marker), else `current` or `stale` with a fix.
-    fn decide(self, vars: &BTreeMap<String, String>, mut out: Resolution) -> Resolution {
+    fn decide(self, mut out: Resolution) -> Resolution {
         let marker = self.marker;
         if marker.value.contains("${") {
-            let missing = match substitute(&marker.value, vars) {
-                Substituted::Unresolved(m) => m,
-                _ => Vec::new(),
-            };
-            let mut d = templated(self.path, marker.scalar.clone(), &missing);
-            d.message = "the marked value uses ${VAR} substitutions; Flux rewrites the raw text, so fluxtag does not compare it".to_string();
+            let mut d = Diagnostic::new(
+                Code::Templated,
+                self.path,
+                marker.scalar.clone(),
+                "the marked value uses ${VAR}: when Flux updates this marker it writes a literal value in its place, and the template is lost; fluxtag does not compare it",
+            )
+            .with_help("keep templated values out of marked fields (mark the field the template's value comes from instead), or accept that Flux will write a literal here");
+            d.severity = Severity::Warning;
             out.diagnostics.push(d);
             return out.with_status(MarkerStatus::Unresolved);
         }
@@ -425,19 +551,6 @@ impl Verdict<'_> {
         stale.severity = severity;
         stale
     }
-}
-
-fn templated(path: &str, range: Range<usize>, missing: &[String]) -> Diagnostic {
-    Diagnostic::new(
-        Code::Templated,
-        path,
-        range,
-        format!(
-            "uses ${{{}}}, which no Flux Kustomization in the repository sets to a literal value",
-            missing.join("}, ${")
-        ),
-    )
-    .with_help("set the variable in the Kustomization's spec.postBuild.substitute to let fluxtag check this marker")
 }
 
 /// The tag in a marked value, for markers that carry one.
