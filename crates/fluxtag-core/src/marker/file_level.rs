@@ -1,0 +1,180 @@
+//! File-level verdicts of the marker finder: the reasons Flux skips a whole file (spec §1.2,
+//! §1.3): its name, the missing screening token, an invalid document separator, a syntax error,
+//! a directive, a document that is not a mapping, or a single `kind: List` document. At most one
+//! diagnostic, on the first reason found, and only for a file with marker candidates.
+//!
+//! It must not look at individual markers beyond counting them.
+
+use std::ops::Range;
+
+use crate::diag::{Code, Diagnostic};
+use crate::text::contains_bytes;
+use crate::yaml::{NodeValue, YamlFile};
+
+use super::{CommentClass, Finder, SCREENING_TOKEN, flux_reads_path};
+
+impl Finder<'_> {
+    /// File-level reasons for Flux to skip the file (spec §1.2, §1.3).
+    pub(super) fn file_level(&mut self, file: &YamlFile) {
+        let candidates: Vec<usize> = self
+            .comments
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !matches!(c.class, CommentClass::NotMarker))
+            .map(|(i, _)| i)
+            .collect();
+        if self.out.markers.is_empty() && candidates.is_empty() && self.out.diagnostics.is_empty() {
+            return;
+        }
+        let first = self
+            .out
+            .markers
+            .first()
+            .map(|m| m.comment.clone())
+            .or_else(|| candidates.first().map(|&c| self.comments[c].range.clone()))
+            .or_else(|| self.out.diagnostics.first().map(|d| d.range.clone()))
+            .unwrap_or(0..0);
+        let count = self.out.markers.len();
+        let (reason, range, help) = if !flux_reads_path(self.path) {
+            (
+                "its name does not end in `.yaml` or `.yml` (nor is it `Kustomization`)"
+                    .to_string(),
+                first,
+                "rename the file with a `.yaml` or `.yml` extension (Flux's check is case-sensitive)",
+            )
+        } else if !contains_bytes(self.text, SCREENING_TOKEN) {
+            (
+                "it does not contain the exact text `\"$imagepolicy\"` (with double quotes), which Flux screens files for".to_string(),
+                first,
+                "write the marker key with double quotes: `{\"$imagepolicy\": \"ns:policy\"}`",
+            )
+        } else if let Some(range) = self.invalid_separator() {
+            (
+                "a line starting with `---` has other text after it, which Flux's document splitter rejects (`invalid document separator`)".to_string(),
+                range,
+                "make document separators exactly `---` (a comment after it is fine)",
+            )
+        } else if let Some(error) = file.errors.first() {
+            (
+                format!("it does not parse as YAML ({})", error.message),
+                error.range.clone(),
+                "fix the syntax error; Flux logs parse failures only at trace level",
+            )
+        } else if let Some(range) = self.directive() {
+            (
+                "it starts with a `%YAML` or `%TAG` directive, which Flux's document splitter turns into a document of its own that fails to parse".to_string(),
+                range,
+                "remove the directive",
+            )
+        } else if let Some((range, what)) = non_mapping_document(file) {
+            (
+                what.to_string(),
+                range,
+                "Flux only reads files whose every document is a mapping; move markers to a file of mappings",
+            )
+        } else if let Some(range) = list_document(file) {
+            (
+                "it is a single `kind: List` document, which Flux unwraps into its items and writes back, when a marker changes, to a new file instead of this one".to_string(),
+                range,
+                "write the items as separate documents separated by `---`",
+            )
+        } else {
+            return;
+        };
+        let message = format!(
+            "Flux skips this whole file: {reason}; {} never applied",
+            match count {
+                0 => "its markers are".to_string(),
+                1 => "its marker is".to_string(),
+                n => format!("its {n} markers are"),
+            }
+        );
+        self.out.skipped = Some(reason);
+        self.out
+            .diagnostics
+            .push(Diagnostic::new(Code::FileSkipped, self.path, range, message).with_help(help));
+    }
+
+    /// A line (not the first) starting with `---` followed by something other than blanks or a
+    /// comment, and ended by a line break: Flux's splitter rejects the file.
+    fn invalid_separator(&self) -> Option<Range<usize>> {
+        let mut offset = 0usize;
+        for (i, line) in self.text.split(|&b| b == b'\n').enumerate() {
+            let end = offset + line.len();
+            let has_break = end < self.text.len();
+            if i > 0 && has_break && line.starts_with(b"---") {
+                let rest = line[3..].trim_ascii();
+                if !rest.is_empty() && !rest.starts_with(b"#") {
+                    return Some(offset..end);
+                }
+            }
+            offset = end + 1;
+        }
+        None
+    }
+
+    /// The first `%YAML` or `%TAG` directive line.
+    fn directive(&self) -> Option<Range<usize>> {
+        let mut offset = 0usize;
+        for line in self.text.split(|&b| b == b'\n') {
+            if line.starts_with(b"%YAML") || line.starts_with(b"%TAG") {
+                return Some(offset..offset + line.len());
+            }
+            offset += line.len() + 1;
+        }
+        None
+    }
+}
+
+/// The `kind` of a file that is exactly one `List` (or `ResourceList`) document with `items`
+/// (spec §1.3.5: kyaml unwraps it, and updated items lose their path).
+fn list_document(file: &YamlFile) -> Option<Range<usize>> {
+    let mut roots = file.documents.iter().filter_map(|d| d.root.as_ref());
+    let root = roots.next()?;
+    if roots.next().is_some() {
+        return None;
+    }
+    let kind = root.get("kind")?;
+    let is_list = matches!(kind.as_str(), Some("List" | "ResourceList"));
+    (is_list && (root.get("items").is_some() || root.get("functionConfig").is_some()))
+        .then(|| kind.range.clone())
+}
+
+/// The first document whose root is a sequence or a non-null scalar, or whose top-level
+/// `metadata` is a non-null scalar or a sequence.
+fn non_mapping_document(file: &YamlFile) -> Option<(Range<usize>, &'static str)> {
+    for document in &file.documents {
+        let Some(root) = &document.root else { continue };
+        match &root.value {
+            NodeValue::Sequence(_) => {
+                return Some((
+                    root.range.clone(),
+                    "a document is a sequence, not a mapping",
+                ));
+            }
+            NodeValue::Scalar(_) if !root.is_null() => {
+                return Some((root.range.clone(), "a document is a scalar, not a mapping"));
+            }
+            NodeValue::Alias(_) => {
+                return Some((root.range.clone(), "a document is an alias, not a mapping"));
+            }
+            NodeValue::Mapping(_) => {
+                if let Some(metadata) = root.get("metadata") {
+                    let bad = match &metadata.value {
+                        NodeValue::Sequence(_) => true,
+                        NodeValue::Scalar(_) => !metadata.is_null(),
+                        _ => false,
+                    };
+                    if bad {
+                        return Some((
+                            metadata.range.clone(),
+                            "a document's top-level `metadata` is not a mapping",
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}

@@ -1,0 +1,132 @@
+//! Markers of documents too large for tree-sitter-yaml ([`crate::yaml::TREE_SITTER_LIMIT`]),
+//! found line by line: `key: value # {…}` and `- value # {…}`, each reported with
+//! [`Placement::LineScan`], plus one note per document saying the near-miss checks were skipped.
+//!
+//! It must stay a line reader: no YAML structure is inferred beyond one line.
+
+use crate::diag::{Code, Diagnostic};
+use crate::text::contains_bytes;
+use crate::yaml::{Document, ScalarStyle};
+
+use super::{CommentClass, Finder, Marker, Placement, classify_comment, parse_reference};
+
+impl Finder<'_> {
+    /// Markers of a document too large for tree-sitter-yaml, found line by line.
+    pub(super) fn line_scan(&mut self, number: usize, document: &Document) {
+        let start_line = self.line(document.range.start);
+        let end_line = self.line(document.range.end.saturating_sub(1));
+        let mut found = 0usize;
+        for line in start_line..=end_line {
+            let range = self.index.line_range(self.text, line);
+            let bytes = &self.text[range.clone()];
+            if !contains_bytes(bytes, b"imagepolicy") {
+                continue;
+            }
+            let Some(marker) = scan_line(bytes, range.start, number) else {
+                continue;
+            };
+            self.reference_diagnostics(&marker);
+            self.out.markers.push(marker);
+            found += 1;
+        }
+        self.out.diagnostics.push(
+            Diagnostic::new(
+                Code::LineScanned,
+                self.path,
+                document.range.start..document.range.start,
+                format!(
+                    "this document has more than {} lines, more than the YAML parser handles; its {found} marker(s) were found line by line",
+                    crate::yaml::TREE_SITTER_LIMIT
+                ),
+            )
+            .with_help("split the document with `---` lines to get every near-miss check"),
+        );
+    }
+}
+
+/// Reads one line of an oversized document: `key: value # {…}` or `- value # {…}`.
+fn scan_line(line: &[u8], offset: usize, document: usize) -> Option<Marker> {
+    let text = String::from_utf8_lossy(line);
+    // The comment: a `#` at the start or after a blank, outside quotes.
+    let mut quote = None;
+    let mut hash = None;
+    for (i, c) in text.char_indices() {
+        match (quote, c) {
+            (None, '\'' | '"') if i == 0 || text[..i].ends_with([' ', ':', '-']) => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, '#') if i == 0 || text[..i].ends_with([' ', '\t']) => {
+                hash = Some(i);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let hash = hash?;
+    let comment = text[hash..].trim_end_matches('\r');
+    let CommentClass::Marker {
+        reference,
+        reference_range,
+    } = classify_comment(comment)
+    else {
+        return None;
+    };
+    let before = &text[..hash];
+    let content = before.trim_end();
+    let value_start = if let Some(colon) = find_mapping_colon(content) {
+        colon + 1
+    } else {
+        let trimmed = content.trim_start();
+        let dash = content.len() - trimmed.len();
+        if !trimmed.starts_with('-') {
+            return None;
+        }
+        dash + 1
+    };
+    let raw = &content[value_start..];
+    let lead = raw.len() - raw.trim_start().len();
+    let value_text = raw.trim();
+    if value_text.is_empty() {
+        return None;
+    }
+    let start = value_start + lead;
+    let (style, value) = match value_text.as_bytes()[0] {
+        b'\'' => (
+            ScalarStyle::SingleQuoted,
+            crate::yaml::scalar::decode_single(value_text),
+        ),
+        b'"' => (
+            ScalarStyle::DoubleQuoted,
+            crate::yaml::scalar::decode_double(value_text),
+        ),
+        _ => (ScalarStyle::Plain, value_text.to_string()),
+    };
+    Some(Marker {
+        comment: offset + hash..offset + hash + comment.len(),
+        target: parse_reference(&reference),
+        reference,
+        reference_range: offset + hash + reference_range.start..offset + hash + reference_range.end,
+        scalar: offset + start..offset + start + value_text.len(),
+        style,
+        value,
+        in_flow: false,
+        placement: Placement::LineScan,
+        document,
+    })
+}
+
+/// The `:` of `key: value` on a line (outside quotes, followed by a blank).
+fn find_mapping_colon(line: &str) -> Option<usize> {
+    let mut quote = None;
+    let bytes = line.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        match (quote, b) {
+            (None, b'\'' | b'"') => quote = Some(b),
+            (Some(q), b) if b == q => quote = None,
+            (None, b':') if bytes.get(i + 1).is_none_or(|n| *n == b' ' || *n == b'\t') => {
+                return Some(i);
+            }
+            _ => {}
+        }
+    }
+    None
+}
