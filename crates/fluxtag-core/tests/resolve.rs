@@ -291,6 +291,7 @@ fn policy_lookup() {
 a: x:1 # {\"$imagepolicy\": \"flux-system:ap\"}
 b: x:1 # {\"$imagepolicy\": \"app\"}
 c: x:1 # {\"$imagepolicy\": \"other:app\"}
+slash: x:1 # {\"$imagepolicy\": \"flux-system/app\"}
 ";
     insta::assert_snapshot!(check(&fixture, TAGS));
 }

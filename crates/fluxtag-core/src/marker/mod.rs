@@ -28,7 +28,7 @@ mod walk;
 use std::collections::HashSet;
 use std::ops::Range;
 
-use crate::diag::{Code, Diagnostic, Fix};
+use crate::diag::{Applicability, Code, Diagnostic, Edit, Fix};
 use crate::text::{LineIndex, contains_bytes};
 use crate::yaml::{NodeValue, ScalarStyle, YamlFile};
 
@@ -503,6 +503,27 @@ impl Finder<'_> {
 /// The diagnostic for a marker whose reference names no policy.
 pub fn reference_diagnostic(path: &str, marker: &Marker, problem: &ReferenceProblem) -> Diagnostic {
     match problem {
+        ReferenceProblem::NoNamespace if marker.reference.matches('/').count() == 1 => {
+            let colon = marker.reference.replacen('/', ":", 1);
+            Diagnostic::new(
+                Code::MarkerNoNamespace,
+                path,
+                marker.reference_range.clone(),
+                format!(
+                    "the marker names {:?} with `/` between namespace and name; Flux needs `:` (`<namespace>:<policy>`) and ignores this marker",
+                    marker.reference
+                ),
+            )
+            .with_help(format!("use `:` between namespace and name: `{colon}`"))
+            .with_fix(Fix {
+                title: format!("Change to `{colon}`"),
+                edits: vec![Edit {
+                    range: marker.reference_range.clone(),
+                    new_text: colon.clone(),
+                }],
+                applicability: Applicability::Unsafe,
+            })
+        }
         ReferenceProblem::NoNamespace => Diagnostic::new(
             Code::MarkerNoNamespace,
             path,
