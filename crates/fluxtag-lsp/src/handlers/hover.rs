@@ -162,10 +162,45 @@ fn marker_hover(
     out
 }
 
+/// Where the policy's built namespace and name come from, when they are not as written.
+fn provenance(out: &mut String, entry: &fluxtag_core::index::PolicyEntry) {
+    if let (Some(namespace), Some(source)) = (&entry.namespace, &entry.namespace_source) {
+        let written = entry
+            .object
+            .metadata
+            .namespace
+            .as_ref()
+            .map(|n| n.value.as_str());
+        match written {
+            Some(written) if written != namespace => {
+                let _ = writeln!(
+                    out,
+                    "- namespace `{namespace}` from {source} (overrides `metadata.namespace: {written}`)"
+                );
+            }
+            _ => {
+                let _ = writeln!(out, "- namespace `{namespace}` from {source}");
+            }
+        }
+    }
+    if let Some(written) = &entry.object.metadata.name
+        && written.value != entry.name
+    {
+        let _ = writeln!(
+            out,
+            "- name `{}` as built from `{}` (substitution, namePrefix or nameSuffix)",
+            entry.name, written.value
+        );
+    }
+}
+
 /// Rule, filter, image, candidates, tag count and source, as list items.
 fn policy_details(out: &mut String, policy: &PolicyReport, folder: &Folder, index: PolicyId) {
     if let Some(rule) = &policy.rule {
         let _ = writeln!(out, "- rule: {rule}");
+    }
+    if let Some(entry) = folder.workspace.index.policy(index) {
+        provenance(out, entry);
     }
     if let Some(entry) = folder.workspace.index.policy(index)
         && let Some(pattern) = &entry.object.filter_pattern
