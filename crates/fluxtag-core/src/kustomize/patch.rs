@@ -9,8 +9,6 @@
 //! This module owns only selection and marking; the merge itself is [`super::merge`] or
 //! [`super::json6902`]. It must not do I/O and must not panic on any input.
 
-use std::collections::BTreeMap;
-
 use regex::Regex;
 
 use super::json6902::apply_json6902;
@@ -220,12 +218,14 @@ fn selected(target: &PatchTarget, root: &Node, namespace: &str) -> bool {
         return false;
     }
     if let Some(selector) = &target.label_selector
-        && !Selector::parse(selector).is_some_and(|s| s.matches(&metadata_map(root, "labels")))
+        && !crate::selector::Selector::parse(selector)
+            .is_some_and(|s| s.matches(&metadata_map(root, "labels")))
     {
         return false;
     }
     if let Some(selector) = &target.annotation_selector
-        && !Selector::parse(selector).is_some_and(|s| s.matches(&metadata_map(root, "annotations")))
+        && !crate::selector::Selector::parse(selector)
+            .is_some_and(|s| s.matches(&metadata_map(root, "annotations")))
     {
         return false;
     }
@@ -236,136 +236,4 @@ fn selected(target: &PatchTarget, root: &Node, namespace: &str) -> bool {
 /// An invalid pattern matches nothing (kustomize fails the build).
 fn anchored_match(pattern: &str, text: &str) -> bool {
     Regex::new(&format!("^(?:{pattern})$")).is_ok_and(|re| re.is_match(text))
-}
-
-/// One requirement of a Kubernetes label selector string.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Requirement {
-    /// `key=value`, `key==value`.
-    Equals(String, String),
-    /// `key!=value` (true when the key is absent).
-    NotEquals(String, String),
-    /// `key in (a,b)`.
-    In(String, Vec<String>),
-    /// `key notin (a,b)` (true when the key is absent).
-    NotIn(String, Vec<String>),
-    /// `key`.
-    Exists(String),
-    /// `!key`.
-    NotExists(String),
-    /// `key>n`.
-    Greater(String, i64),
-    /// `key<n`.
-    Less(String, i64),
-}
-
-/// A parsed label (or annotation) selector string, such as `app=web,tier in (a,b),!legacy`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Selector {
-    requirements: Vec<Requirement>,
-}
-
-impl Selector {
-    /// Parses a selector string with the operators `=`, `==`, `!=`, `in`, `notin`, `>`, `<`,
-    /// exists (`key`) and not-exists (`!key`). `None` when it is malformed; the empty string
-    /// selects everything.
-    pub fn parse(text: &str) -> Option<Selector> {
-        let mut requirements = Vec::new();
-        if text.trim().is_empty() {
-            return Some(Selector { requirements });
-        }
-        let mut depth = 0usize;
-        let mut start = 0;
-        let mut parts = Vec::new();
-        for (i, c) in text.char_indices() {
-            match c {
-                '(' => depth += 1,
-                ')' => depth = depth.checked_sub(1)?,
-                ',' if depth == 0 => {
-                    parts.push(&text[start..i]);
-                    start = i + 1;
-                }
-                _ => {}
-            }
-        }
-        if depth != 0 {
-            return None;
-        }
-        parts.push(&text[start..]);
-        for part in parts {
-            requirements.push(Self::requirement(part.trim())?);
-        }
-        Some(Selector { requirements })
-    }
-
-    fn requirement(part: &str) -> Option<Requirement> {
-        let valid_key = |k: &str| {
-            !k.is_empty()
-                && k.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/'))
-        };
-        let valid_value = |v: &str| {
-            v.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-        };
-        if let Some(key) = part.strip_prefix('!')
-            && !key.starts_with('=')
-        {
-            let key = key.trim();
-            return valid_key(key).then(|| Requirement::NotExists(key.to_string()));
-        }
-        if let Some(open) = part.find('(') {
-            let inner = part[open + 1..].strip_suffix(')')?;
-            let mut head = part[..open].split_whitespace();
-            let (key, op) = (head.next()?, head.next()?);
-            if head.next().is_some() || !valid_key(key) {
-                return None;
-            }
-            let values: Vec<String> = inner.split(',').map(|v| v.trim().to_string()).collect();
-            if !values.iter().all(|v| valid_value(v)) {
-                return None;
-            }
-            return match op {
-                "in" => Some(Requirement::In(key.to_string(), values)),
-                "notin" => Some(Requirement::NotIn(key.to_string(), values)),
-                _ => None,
-            };
-        }
-        for op in ["!=", "==", "=", ">", "<"] {
-            if let Some((key, value)) = part.split_once(op) {
-                let (key, value) = (key.trim(), value.trim());
-                if !valid_key(key) || !valid_value(value) {
-                    return None;
-                }
-                let (key, value) = (key.to_string(), value.to_string());
-                return match op {
-                    "!=" => Some(Requirement::NotEquals(key, value)),
-                    "==" | "=" => Some(Requirement::Equals(key, value)),
-                    ">" => Some(Requirement::Greater(key, value.parse().ok()?)),
-                    _ => Some(Requirement::Less(key, value.parse().ok()?)),
-                };
-            }
-        }
-        valid_key(part).then(|| Requirement::Exists(part.to_string()))
-    }
-
-    /// Whether `labels` satisfy every requirement.
-    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
-        self.requirements.iter().all(|r| match r {
-            Requirement::Equals(k, v) => labels.get(k) == Some(v),
-            Requirement::NotEquals(k, v) => labels.get(k) != Some(v),
-            Requirement::In(k, vs) => labels.get(k).is_some_and(|v| vs.contains(v)),
-            Requirement::NotIn(k, vs) => labels.get(k).is_none_or(|v| !vs.contains(v)),
-            Requirement::Exists(k) => labels.contains_key(k),
-            Requirement::NotExists(k) => !labels.contains_key(k),
-            Requirement::Greater(k, n) => labels
-                .get(k)
-                .and_then(|v| v.parse::<i64>().ok())
-                .is_some_and(|v| v > *n),
-            Requirement::Less(k, n) => labels
-                .get(k)
-                .and_then(|v| v.parse::<i64>().ok())
-                .is_some_and(|v| v < *n),
-        })
-    }
 }

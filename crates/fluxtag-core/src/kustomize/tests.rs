@@ -4,7 +4,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::merge::merge_mapping;
-use super::patch::Selector;
 use super::*;
 use crate::flux::Origin;
 
@@ -562,25 +561,6 @@ fn namespace_target_sees_only_inner_namespaces() {
         v.apply_patches("k/p.yaml", &root(POLICY), &HashMap::<String, Node>::new())
             .is_none()
     );
-}
-
-#[test]
-fn selector_parsing() {
-    let labels: BTreeMap<String, String> = [
-        ("a".to_string(), "1".to_string()),
-        ("b".to_string(), "x".to_string()),
-    ]
-    .into();
-    let check = |s: &str| Selector::parse(s).map(|sel| sel.matches(&labels));
-    assert_eq!(check(""), Some(true));
-    assert_eq!(check("a=1, b = x"), Some(true));
-    assert_eq!(check("a>0,a<2"), Some(true));
-    assert_eq!(check("a>1"), Some(false));
-    assert_eq!(check("a in (1),b notin (y, z),!c"), Some(true));
-    assert_eq!(check("a,,b"), None);
-    assert_eq!(check("a=1)"), None);
-    assert_eq!(check("a=b=c"), None);
-    assert_eq!(check("a foo (1)"), None);
 }
 
 // --- components and chains ----------------------------------------------------------------
