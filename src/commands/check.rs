@@ -20,7 +20,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus, String> {
     };
     let mut notes = Vec::new();
     if args.fix || args.diff {
-        let pending = write::pending_fixes(checked.diagnostics());
+        let pending = fluxtag_core::edit::safe_edits(checked.diagnostics());
         if args.diff {
             let diff = output::diff::unified(&checked.workspace.texts, &pending);
             if output::emit(&diff)? == Emitted::BrokenPipe {

@@ -4,9 +4,11 @@
 //! keeps line endings, BOM, blank lines, comments, indentation, block scalars, document markers
 //! and a missing final newline exactly as they were (`fluxtag-differences.md` §1).
 
+use std::collections::BTreeMap;
+
 use thiserror::Error;
 
-use crate::diag::Edit;
+use crate::diag::{Applicability, Diagnostic, Edit};
 
 /// Why a set of edits cannot be applied.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -29,12 +31,64 @@ pub enum EditError {
     },
 }
 
-/// Applies `edits` to `text`. Edits may come in any order; identical duplicates are applied
-/// once; overlapping edits are refused.
-pub fn apply_edits(text: &[u8], edits: &[Edit]) -> Result<Vec<u8>, EditError> {
+/// The edits of every safe fix among `diagnostics`, by file: what `fluxtag check --fix` writes
+/// and what the editor's `source.fixAll` sends (one collector for both). Each file's edits are
+/// sorted by range with identical duplicates removed; overlapping edits are kept, for
+/// [`disjoint`] and [`apply_edits`] to refuse (the whole file, never a part of it).
+pub fn safe_edits<'a>(
+    diagnostics: impl IntoIterator<Item = &'a Diagnostic>,
+) -> BTreeMap<String, Vec<Edit>> {
+    let mut pending: BTreeMap<String, Vec<Edit>> = BTreeMap::new();
+    for diagnostic in diagnostics {
+        let Some(fix) = &diagnostic.fix else { continue };
+        if fix.applicability != Applicability::Safe {
+            continue;
+        }
+        pending
+            .entry(diagnostic.path.clone())
+            .or_default()
+            .extend(fix.edits.iter().cloned());
+    }
+    for edits in pending.values_mut() {
+        edits.sort_by(|a, b| {
+            (a.range.start, a.range.end, &a.new_text).cmp(&(
+                b.range.start,
+                b.range.end,
+                &b.new_text,
+            ))
+        });
+        edits.dedup();
+    }
+    pending
+}
+
+/// Whether `edits` can apply together: once sorted and with identical duplicates removed, no
+/// two touch the same bytes (the rule [`apply_edits`] enforces).
+pub fn disjoint(edits: &[Edit]) -> Result<(), EditError> {
+    sorted_disjoint(edits).map(|_| ())
+}
+
+/// `edits` sorted by range, identical duplicates removed, or the first overlap.
+fn sorted_disjoint(edits: &[Edit]) -> Result<Vec<&Edit>, EditError> {
     let mut sorted: Vec<&Edit> = edits.iter().collect();
     sorted.sort_by_key(|e| (e.range.start, e.range.end));
     sorted.dedup();
+    let mut end = 0usize;
+    for edit in &sorted {
+        if edit.range.start < end {
+            return Err(EditError::Overlap {
+                at: edit.range.start,
+            });
+        }
+        end = end.max(edit.range.end);
+    }
+    Ok(sorted)
+}
+
+/// Applies `edits` to `text`. Edits may come in any order; identical duplicates are applied
+/// once; overlapping edits are refused.
+pub fn apply_edits(text: &[u8], edits: &[Edit]) -> Result<Vec<u8>, EditError> {
+    let sorted = sorted_disjoint(edits)?;
     let mut out = Vec::with_capacity(text.len() + 64);
     let mut copied = 0usize;
     for edit in sorted {
@@ -90,5 +144,44 @@ mod tests {
             apply_edits(text, &[edit(1..2, "x"), edit(1..2, "x")]).unwrap(),
             b"axcdef"
         );
+    }
+
+    /// One collector for `--fix` and `source.fixAll`: only safe fixes, per file, sorted, identical
+    /// duplicates once; an overlap is kept for `disjoint` and `apply_edits` to refuse.
+    #[test]
+    fn safe_edits_collects_sorts_and_keeps_overlaps_visible() {
+        use crate::diag::{Code, Fix};
+        let with_fix = |path: &str, range: std::ops::Range<usize>, text: &str, safe: bool| {
+            Diagnostic::new(Code::Stale, path, range.clone(), "m").with_fix(Fix {
+                title: "t".into(),
+                edits: vec![edit(range, text)],
+                applicability: if safe {
+                    Applicability::Safe
+                } else {
+                    Applicability::Unsafe
+                },
+            })
+        };
+        let diagnostics = [
+            with_fix("b.yaml", 5..6, "x", true),
+            with_fix("a.yaml", 3..4, "y", true),
+            with_fix("a.yaml", 0..1, "z", true),
+            with_fix("a.yaml", 0..1, "z", true),
+            with_fix("a.yaml", 8..9, "unsafe", false),
+            with_fix("c.yaml", 0..4, "p", true),
+            with_fix("c.yaml", 2..6, "q", true),
+        ];
+        let pending = safe_edits(&diagnostics);
+        assert_eq!(
+            pending.keys().collect::<Vec<_>>(),
+            ["a.yaml", "b.yaml", "c.yaml"]
+        );
+        assert_eq!(pending["a.yaml"], vec![edit(0..1, "z"), edit(3..4, "y")]);
+        assert_eq!(disjoint(&pending["a.yaml"]), Ok(()));
+        assert_eq!(
+            disjoint(&pending["c.yaml"]),
+            Err(EditError::Overlap { at: 2 })
+        );
+        assert!(apply_edits(b"abcdefgh", &pending["c.yaml"]).is_err());
     }
 }

@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
+use crate::selector::Selector;
 use crate::yaml::{Node, NodeValue, YamlFile};
 
 /// The API group of the image automation objects.
@@ -234,35 +235,6 @@ impl ImageRepository {
     }
 }
 
-/// A label selector (`matchLabels` and `matchExpressions`).
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub struct LabelSelector {
-    /// `matchLabels`.
-    pub match_labels: BTreeMap<String, String>,
-    /// `matchExpressions`: key, operator, values.
-    pub match_expressions: Vec<(String, String, Vec<String>)>,
-}
-
-impl LabelSelector {
-    /// Whether `labels` satisfy the selector (Kubernetes semantics; an empty selector matches
-    /// everything; an unknown operator matches nothing).
-    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
-        self.match_labels
-            .iter()
-            .all(|(k, v)| labels.get(k) == Some(v))
-            && self
-                .match_expressions
-                .iter()
-                .all(|(key, op, values)| match op.as_str() {
-                    "In" => labels.get(key).is_some_and(|v| values.contains(v)),
-                    "NotIn" => labels.get(key).is_none_or(|v| !values.contains(v)),
-                    "Exists" => labels.contains_key(key),
-                    "DoesNotExist" => !labels.contains_key(key),
-                    _ => false,
-                })
-    }
-}
-
 /// An `ImageUpdateAutomation`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ImageUpdateAutomation {
@@ -279,7 +251,7 @@ pub struct ImageUpdateAutomation {
     /// Whether `spec.update` is present.
     pub has_update: bool,
     /// `spec.policySelector` (`None`: every policy of the namespace).
-    pub policy_selector: Option<LabelSelector>,
+    pub policy_selector: Option<Selector>,
 }
 
 /// A Flux `Kustomization` (`kustomize.toolkit.fluxcd.io`).
@@ -431,9 +403,9 @@ fn string_list(node: Option<&Node>) -> Vec<String> {
     .unwrap_or_default()
 }
 
-fn label_selector(node: &Node) -> LabelSelector {
+fn label_selector(node: &Node) -> Selector {
     let match_labels = string_map(node.get("matchLabels"));
-    let match_expressions = node
+    let match_expressions: Vec<(String, String, Vec<String>)> = node
         .get("matchExpressions")
         .map(|n| {
             n.items()
@@ -449,10 +421,7 @@ fn label_selector(node: &Node) -> LabelSelector {
                 .collect()
         })
         .unwrap_or_default();
-    LabelSelector {
-        match_labels,
-        match_expressions,
-    }
+    Selector::from_structured(&match_labels, &match_expressions)
 }
 
 /// Normalises a repository-relative directory: no `./`, no trailing `/`, `""` for the root.
@@ -721,20 +690,6 @@ mod tests {
         assert_eq!(&text[pattern.range.clone()], b"'^main-(?P<ts>[0-9]+)'");
         assert_eq!(policy.policy.numerical_order.as_ref().unwrap().value, "");
         assert!(policy.policy.semver_range.is_none());
-    }
-
-    #[test]
-    fn label_selectors() {
-        let mut labels = BTreeMap::new();
-        labels.insert("team".to_string(), "a".to_string());
-        let selector = LabelSelector {
-            match_labels: labels.clone(),
-            match_expressions: vec![("env".into(), "DoesNotExist".into(), vec![])],
-        };
-        assert!(selector.matches(&labels));
-        labels.insert("env".into(), "x".into());
-        assert!(!selector.matches(&labels));
-        assert!(LabelSelector::default().matches(&labels));
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! It owns everything that can be decided from bytes and tag lists alone, in layers that only
 //! import downwards:
 //! - reading: YAML with exact spans ([`yaml`]), `$imagepolicy` markers and their near misses
-//!   ([`marker`]), the Flux and kustomize objects ([`flux`]), one file's analysis ([`analysis`]);
+//!   ([`marker`]), label selectors ([`selector`]), the Flux and kustomize objects ([`flux`]),
+//!   one file's analysis ([`analysis`]);
 //! - the repository: kustomize builds ([`kustomize`]), `${VAR}` substitution ([`vars`]), the
 //!   cross-file index ([`index`]), object validation ([`validate`]), did-you-mean ([`suggest`]);
 //! - verdicts: what Flux would write for each marker ([`resolve`]);
@@ -21,6 +22,7 @@ pub mod index;
 pub mod kustomize;
 pub mod marker;
 pub mod resolve;
+pub mod selector;
 pub mod suggest;
 pub mod text;
 pub mod validate;

@@ -45,5 +45,15 @@ mod tests {
             editor.index.repositories().len(),
             command_line.index.repositories().len()
         );
+        // Every analysis and every finding, not only the keys and counts.
+        assert_eq!(
+            format!("{:?}", editor.index.files()),
+            format!("{:?}", command_line.index.files())
+        );
+        let tags = fluxtag_workspace::TagTable::default();
+        let (a, b) = (editor.resolve(&tags), command_line.resolve(&tags));
+        assert_eq!(a.diagnostics, b.diagnostics);
+        assert_eq!(format!("{:?}", a.markers), format!("{:?}", b.markers));
+        assert!(!a.markers.is_empty());
     }
 }

@@ -9,7 +9,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
 
@@ -84,8 +83,6 @@ pub struct DiskCache {
     dir: PathBuf,
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
-
-static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 impl DiskCache {
     /// A cache in `dir` (created when first written).
@@ -198,7 +195,7 @@ impl DiskCache {
         };
         let bytes = serde_json::to_vec(&file).map_err(std::io::Error::other)?;
         let path = self.path_for(&entry.image);
-        write_atomic(&self.dir, &path, bytes).await
+        write_atomic(&path, bytes).await
     }
 
     /// Reads the entry of `image` (or an empty one), lets `change` modify it, and writes it back,
@@ -222,25 +219,10 @@ impl DiskCache {
     }
 }
 
-/// Writes `bytes` to `path` through a temporary file in `dir` and a rename.
-pub(crate) async fn write_atomic(dir: &Path, path: &Path, bytes: Vec<u8>) -> std::io::Result<()> {
-    tokio::fs::create_dir_all(dir).await?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(
-        ".{name}.{}.{}.tmp",
-        std::process::id(),
-        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    if let Err(e) = tokio::fs::write(&tmp, bytes).await {
-        let _ = tokio::fs::remove_file(&tmp).await;
-        return Err(e);
-    }
-    if let Err(e) = tokio::fs::rename(&tmp, path).await {
-        let _ = tokio::fs::remove_file(&tmp).await;
-        return Err(e);
-    }
-    Ok(())
+/// Writes `bytes` to `path` atomically ([`crate::fs::write_atomic`]), off the async threads.
+pub(crate) async fn write_atomic(path: &Path, bytes: Vec<u8>) -> std::io::Result<()> {
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || crate::fs::write_atomic(&path, &bytes))
+        .await
+        .map_err(std::io::Error::other)?
 }

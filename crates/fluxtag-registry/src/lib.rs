@@ -30,6 +30,7 @@ pub mod client;
 pub mod credentials;
 pub mod env;
 pub mod error;
+pub mod fs;
 mod link;
 pub mod reference;
 pub mod secret;

@@ -22,7 +22,6 @@
 //! are deterministic and diff well. Snapshots never contain credentials.
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::Path;
 
 use fluxtag_policy::image_ref::ImageRef;
@@ -214,25 +213,7 @@ impl Snapshot {
             path: path.to_owned(),
             source,
         };
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-            _ => std::path::PathBuf::from("."),
-        };
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        let result = std::fs::File::create(&tmp)
-            .and_then(|mut f| {
-                f.write_all(self.to_json().as_bytes())
-                    .and_then(|()| f.sync_all())
-            })
-            .and_then(|()| std::fs::rename(&tmp, path));
-        if result.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        result.map_err(io)
+        crate::fs::write_atomic(path, self.to_json().as_bytes()).map_err(io)
     }
 }
 

@@ -21,7 +21,6 @@
 //! returned, byte for byte.
 
 use std::collections::HashMap;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -163,15 +162,10 @@ impl AnalysisCache {
             return Ok(());
         };
         let dir = file.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir)?;
         let bytes = encode(&self.generation, &self.root, parsed).map_err(std::io::Error::other)?;
-        // Named as `is_temporary_name` expects, so that a killed run's leftover can be pruned.
-        let mut temporary = tempfile::Builder::new()
-            .prefix(".tmp")
-            .rand_bytes(6)
-            .tempfile_in(dir)?;
-        temporary.write_all(&bytes)?;
-        temporary.persist(file).map_err(|e| e.error)?;
+        // Its temporary files are named as `is_temporary_name` expects, so that a killed run's
+        // leftover can be pruned.
+        fluxtag_registry::fs::write_atomic(file, &bytes)?;
         prune(dir, file);
         Ok(())
     }
@@ -254,7 +248,7 @@ fn is_cache_name(name: &str) -> bool {
 /// Whether `name` is a name [`AnalysisCache::write`] gives its temporary files: `.tmp` and six
 /// letters or digits.
 fn is_temporary_name(name: &str) -> bool {
-    name.strip_prefix(".tmp")
+    name.strip_prefix(fluxtag_registry::fs::TEMPORARY_PREFIX)
         .is_some_and(|rest| rest.len() == 6 && rest.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 

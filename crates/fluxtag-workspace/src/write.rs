@@ -1,33 +1,15 @@
-//! Writing fixes: the safe edits of a report, applied per file and written atomically.
+//! Writing fixes: the safe edits of a report (`fluxtag_core::edit::safe_edits`), applied per
+//! file and written atomically.
 //!
 //! A file is replaced through a temporary file in its own directory, renamed over it, with the
 //! original's permissions; a file that changed on disk since it was read is left alone and
 //! reported; files without a pending edit are never touched.
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::Path;
 
-use fluxtag_core::diag::{Applicability, Diagnostic, Edit};
+use fluxtag_core::diag::Edit;
 use fluxtag_core::edit::apply_edits;
-
-/// The safe edits of `diagnostics`, by file.
-pub fn pending_fixes<'a>(
-    diagnostics: impl IntoIterator<Item = &'a Diagnostic>,
-) -> BTreeMap<String, Vec<Edit>> {
-    let mut pending: BTreeMap<String, Vec<Edit>> = BTreeMap::new();
-    for diagnostic in diagnostics {
-        let Some(fix) = &diagnostic.fix else { continue };
-        if fix.applicability != Applicability::Safe {
-            continue;
-        }
-        pending
-            .entry(diagnostic.path.clone())
-            .or_default()
-            .extend(fix.edits.iter().cloned());
-    }
-    pending
-}
 
 /// What writing the fixes did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -93,21 +75,8 @@ pub fn write_atomically(path: &Path, expected: &[u8], updated: &[u8]) -> Result<
     if current != expected {
         return Err("it changed on disk while fluxtag was running; run fluxtag again".to_string());
     }
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut temporary = tempfile::NamedTempFile::new_in(dir)
-        .map_err(|e| format!("cannot create a temporary file in {}: {e}", dir.display()))?;
-    temporary
-        .write_all(updated)
-        .and_then(|()| temporary.as_file().sync_all())
-        .map_err(|e| format!("cannot write a temporary file: {e}"))?;
-    if let Ok(metadata) = std::fs::metadata(path) {
-        // Keeping the mode is best effort: a failure leaves the temporary file's default mode.
-        let _ = std::fs::set_permissions(temporary.path(), metadata.permissions());
-    }
-    temporary
-        .persist(path)
-        .map_err(|e| format!("cannot replace the file: {}", e.error))?;
-    Ok(())
+    fluxtag_registry::fs::write_atomic(path, updated)
+        .map_err(|e| format!("cannot replace the file: {e}"))
 }
 
 #[cfg(test)]

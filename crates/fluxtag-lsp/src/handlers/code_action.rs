@@ -7,7 +7,8 @@
 
 use std::collections::HashMap;
 
-use fluxtag_core::diag::{Applicability, Code};
+use fluxtag_core::diag::Code;
+use fluxtag_core::edit::{disjoint, safe_edits};
 use tower_lsp_server::ls_types::{
     CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams, Diagnostic, NumberOrString,
     TextEdit, WorkspaceEdit,
@@ -53,20 +54,26 @@ pub fn code_action(state: &State, params: &CodeActionParams) -> Vec<CodeActionOr
         })
     };
     // The edits of every safe fix of the file (of stale markers only, or of every finding), as
-    // the server sees it now.
-    let safe_edits = |stale_only: bool| -> Vec<TextEdit> {
-        core_diagnostics(state, folder, document)
-            .filter(|d| !stale_only || d.code == Code::Stale)
-            .filter_map(|d| d.fix.as_ref())
-            .filter(|f| f.applicability == Applicability::Safe)
-            .flat_map(|f| f.edits.iter())
+    // the server sees it now, collected as `--fix` collects them; edits that overlap are not
+    // offered at all (`--fix` refuses such a file too).
+    let text_edits = |stale_only: bool| -> Vec<TextEdit> {
+        let diagnostics = core_diagnostics(state, folder, document)
+            .filter(|d| !stale_only || d.code == Code::Stale);
+        let edits = safe_edits(diagnostics)
+            .remove(&document.path)
+            .unwrap_or_default();
+        if disjoint(&edits).is_err() {
+            return Vec::new();
+        }
+        edits
+            .iter()
             .map(|e| TextEdit {
                 range: document.text().range(&e.range, state.encoding),
                 new_text: e.new_text.clone(),
             })
             .collect()
     };
-    let safe_stale = safe_edits(true);
+    let safe_stale = text_edits(true);
     let mut out = Vec::new();
     if wants(CodeActionKind::QUICKFIX.as_str()) {
         let mut on_stale = false;
@@ -100,7 +107,7 @@ pub fn code_action(state: &State, params: &CodeActionParams) -> Vec<CodeActionOr
         }
     }
     if wants(FIX_ALL) {
-        let all = safe_edits(false);
+        let all = text_edits(false);
         if !all.is_empty() {
             out.push(action(
                 "Fix all fluxtag findings in this file".to_string(),
