@@ -484,7 +484,8 @@ image: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"flux-system:c1-hw\"}
     insta::assert_snapshot!(check(&fixture, TAGS));
 }
 
-/// Issue 10 bug C, differences §5: kustomize's `namespace:` overrides `metadata.namespace`; a
+/// Issue 10 bug C, differences §5: kustomize's `namespace:` overrides `metadata.namespace`
+/// (kustomize's reference, kustomization/namespace: "will override the existing namespace"); a
 /// marker naming the namespace as written is never applied, the built one is.
 #[test]
 fn kustomize_namespace_overrides_the_written_one() {
