@@ -178,6 +178,8 @@ cd "$tree"
 # The analysis cache of these runs lives under target/bench, not in the user's cache directory.
 export XDG_CACHE_HOME="$repo_root/target/bench/cache"
 rm -rf "$XDG_CACHE_HOME"
+# The results file goes there too, even when the build used another CARGO_TARGET_DIR.
+mkdir -p "$repo_root/target/bench"
 hyperfine --warmup 3 --runs "$runs" --ignore-failure --shell=none \
   --export-json "$repo_root/target/bench/check-vs-git-grep.json" \
   --command-name "git grep" "git grep -c '\"\$imagepolicy\"'" \

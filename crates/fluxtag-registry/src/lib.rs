@@ -11,6 +11,8 @@
 //! * **cache** ([`DiskCache`]): one JSON file per canonical image, fresh for the repository's
 //!   interval, written atomically;
 //! * **snapshots** ([`Snapshot`]): the `--tags-from` file format, reader and writer;
+//! * **atomic writes** ([`fs::write_atomic`]): the one routine every fluxtag writer uses, here
+//!   because this is the lowest crate that writes files;
 //! * the **front door** ([`TagService`]): online, offline or snapshot [`Mode`], the exclusion list
 //!   applied to tags from every source, tags sorted descending by bytes, one fetch per image however
 //!   many callers ask at once.
