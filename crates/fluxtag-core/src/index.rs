@@ -446,7 +446,7 @@ impl Index {
     }
 
     /// The `${VAR}` values the Flux Kustomizations that apply the file `path` give it (see
-    /// [`variables_of`]).
+    /// `variables_of`).
     pub fn variables_for(&self, path: &str) -> BTreeMap<String, String> {
         variables_of(&self.builders_of(path))
     }

@@ -11,7 +11,7 @@
 //! `imagepolicy` key, or starts with the `$imagepolicy` key itself.
 //!
 //! The finder is split by concern; this file owns the public types, the comment classifier and
-//! the driver [`find_markers`], plus the few [`Finder`] helpers every part uses:
+//! the driver [`find_markers`], plus the few `Finder` helpers every part uses:
 //! - `walk`: the tree walk that attaches comments to scalars and records anchors for strays;
 //! - `stray`: why a marker candidate attached to no scalar is ignored, and the move fix;
 //! - `line_scan`: markers of documents too large for the YAML parser, read line by line;

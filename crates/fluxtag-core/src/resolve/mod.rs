@@ -2,10 +2,10 @@
 //!
 //! For every policy the latest tag is computed once, exactly as image-reflector-controller does
 //! (exclusion list, descending byte order, filterTags, the policy; `flux-semantics.md` §3–§5):
-//! [`evaluate`]. For every marker the value Flux would write is derived from it (spec §1.5) and
+//! `evaluate.rs`. For every marker the value Flux would write is derived from it (spec §1.5) and
 //! compared with the marked value: `current`, `stale` (upgrade, downgrade or another change),
 //! `invalid` (the marker names nothing Flux would apply) or `unresolved` (tags unknown):
-//! [`marker`]. A stale marker gets a safe fix that replaces only the scalar's bytes
+//! `marker.rs`. A stale marker gets a safe fix that replaces only the scalar's bytes
 //! (`fluxtag-differences.md` §1).
 //!
 //! Tags come in through a closure: this module never talks to a registry. Object validation is
