@@ -484,13 +484,9 @@ image: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"flux-system:c1-hw\"}
     insta::assert_snapshot!(check(&fixture, TAGS));
 }
 
-/// Issue 10 bug C, differences §5: kustomize's `namespace:` overrides `metadata.namespace`
-/// (kustomize's reference, kustomization/namespace: "will override the existing namespace"); a
-/// marker naming the namespace as written is never applied, the built one is.
-#[test]
-fn kustomize_namespace_overrides_the_written_one() {
-    let fixture = objects("app", "flux-system")
-        + "# -- apps/kustomization.yaml
+/// `apps/` built with kustomize's `namespace: apps`, and a marker naming the namespace the
+/// objects are written with.
+const APPS_IN_NAMESPACE_APPS: &str = "# -- apps/kustomization.yaml
 apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
 namespace: apps
@@ -498,8 +494,16 @@ resources:
   - image.yaml
 # -- deploy.yaml
 written: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"flux-system:app\"}
-built: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"apps:app\"}
 ";
+
+/// Issue 10 bug C, differences §5: kustomize's `namespace:` overrides `metadata.namespace`
+/// (kustomize's reference, kustomization/namespace: "will override the existing namespace"); a
+/// marker naming the namespace as written is never applied, the built one is.
+#[test]
+fn kustomize_namespace_overrides_the_written_one() {
+    let fixture = objects("app", "flux-system")
+        + APPS_IN_NAMESPACE_APPS
+        + "built: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"apps:app\"}\n";
     insta::assert_snapshot!(check(&fixture, TAGS));
 }
 
@@ -509,16 +513,8 @@ built: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"apps:app\"}
 fn target_namespace_overrides_both() {
     let fixture = flux_kustomization("  targetNamespace: team\n")
         + &objects("app", "flux-system")
-        + "# -- apps/kustomization.yaml
-apiVersion: kustomize.config.k8s.io/v1beta1
-kind: Kustomization
-namespace: apps
-resources:
-  - image.yaml
-# -- deploy.yaml
-written: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"flux-system:app\"}
-built: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"team:app\"}
-";
+        + APPS_IN_NAMESPACE_APPS
+        + "built: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"team:app\"}\n";
     insta::assert_snapshot!(check(&fixture, TAGS));
 }
 

@@ -140,6 +140,8 @@ pub struct KustomizeView {
     parents: Vec<Vec<(usize, Via)>>,
     /// Every local patch file.
     patch_paths: BTreeSet<String>,
+    /// Directory → its kustomization (an index into `kusts`).
+    by_dir: HashMap<String, usize>,
 }
 
 /// Whether a `resources` / `components` / patch entry points outside the repository.
@@ -231,6 +233,7 @@ impl KustomizeView {
                 patches,
             });
         }
+        view.by_dir = by_dir;
         view
     }
 
@@ -283,7 +286,7 @@ impl KustomizeView {
 
     /// Whether directory `dir` holds a kustomization file.
     pub fn has_kustomization(&self, dir: &str) -> bool {
-        self.kusts.iter().any(|kust| parent_dir(&kust.path) == dir)
+        self.by_dir.contains_key(dir)
     }
 
     /// Whether some kustomization includes `path`, directly or through chains.

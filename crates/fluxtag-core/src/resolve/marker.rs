@@ -65,7 +65,18 @@ impl<'a> Context<'a> {
         };
         if !analysis.markers.markers.is_empty() {
             let skipped = analysis.markers.skipped.is_some();
-            let vars = self.index.variables_for(path);
+            // Markers are never substituted; the variables only feed the did-you-mean of a
+            // templated reference, so they are looked up only when a marker has one.
+            let vars = if analysis
+                .markers
+                .markers
+                .iter()
+                .any(|m| m.reference.contains("${"))
+            {
+                self.index.variables_for(path)
+            } else {
+                BTreeMap::new()
+            };
             for marker in &analysis.markers.markers {
                 let resolved = self.resolve_marker(path, marker, skipped, &vars);
                 out.diagnostics.extend(resolved.diagnostics);
