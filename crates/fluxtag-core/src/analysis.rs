@@ -24,7 +24,8 @@ pub struct FileAnalysis {
     pub objects: Vec<FluxObject>,
     /// Whether any part of the file was parsed.
     pub parsed: bool,
-    /// The document roots of image objects, by document index (kustomize patches apply to them).
+    /// The document roots of image objects and Flux Kustomizations, by document index (they
+    /// are built as the cluster gets them: patches, namespaces, names, substitutions).
     pub object_roots: Vec<(usize, Node)>,
 }
 
@@ -78,7 +79,9 @@ pub fn analyze_file(parser: &mut Parser, path: &str, text: &[u8]) -> FileAnalysi
         .filter_map(|o| match o {
             FluxObject::Policy(p) => Some(p.origin.document),
             FluxObject::Repository(r) => Some(r.origin.document),
-            _ => None,
+            FluxObject::Automation(a) => Some(a.origin.document),
+            FluxObject::FluxKustomization(k) => Some(k.origin.document),
+            FluxObject::Kustomize(_) => None,
         })
         .filter_map(|d| Some((d, yaml.documents.get(d)?.root.clone()?)))
         .collect();

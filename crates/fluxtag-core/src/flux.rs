@@ -255,7 +255,7 @@ pub struct ImageUpdateAutomation {
 }
 
 /// A Flux `Kustomization` (`kustomize.toolkit.fluxcd.io`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FluxKustomization {
     /// Where it is defined.
     pub origin: Origin,
@@ -271,9 +271,23 @@ pub struct FluxKustomization {
     /// manifests and kustomizations say.
     pub target_namespace: Option<Spanned<String>>,
     /// `spec.namePrefix`, put before the name of every object it applies.
-    pub name_prefix: Option<String>,
+    pub name_prefix: Option<Spanned<String>>,
     /// `spec.nameSuffix`, put after the name of every object it applies.
-    pub name_suffix: Option<String>,
+    pub name_suffix: Option<Spanned<String>>,
+    /// `spec.components` as written, relative to `spec.path`.
+    pub components: Vec<String>,
+    /// `spec.patches` (inline patches with an optional target).
+    pub patches: Vec<Patch>,
+}
+
+impl FluxKustomization {
+    /// `metadata.name`, or `(unnamed)`.
+    pub fn display_name(&self) -> &str {
+        self.metadata
+            .name
+            .as_ref()
+            .map_or("(unnamed)", |n| n.value.as_str())
+    }
 }
 
 /// A kustomize `kustomization.yaml` (`kustomize.config.k8s.io`, or a file named like one).
@@ -283,6 +297,15 @@ pub struct KustomizeFile {
     pub origin: Origin,
     /// `namespace`.
     pub namespace: Option<String>,
+    /// Where `namespace`'s value is written.
+    pub namespace_range: Option<Range<usize>>,
+    /// `namePrefix`.
+    pub name_prefix: Option<Spanned<String>>,
+    /// `nameSuffix`.
+    pub name_suffix: Option<Spanned<String>>,
+    /// The labels `commonLabels` and `labels[].pairs` add to every object, later entries
+    /// winning, with where each list is written.
+    pub labels: Vec<Spanned<BTreeMap<String, String>>>,
     /// `resources` entries as written.
     pub resources: Vec<String>,
     /// `components` entries as written.
@@ -594,15 +617,18 @@ fn read_flux_kustomization(root: &Node, origin: Origin) -> FluxKustomization {
             .is_some(),
         target_namespace: string_at(root, &["spec", "targetNamespace"])
             .filter(|n| !n.value.is_empty()),
-        name_prefix: string_at(root, &["spec", "namePrefix"]).map(|p| p.value),
-        name_suffix: string_at(root, &["spec", "nameSuffix"]).map(|s| s.value),
+        name_prefix: string_at(root, &["spec", "namePrefix"]).filter(|p| !p.value.is_empty()),
+        name_suffix: string_at(root, &["spec", "nameSuffix"]).filter(|s| !s.value.is_empty()),
+        components: string_list(root.path(&["spec", "components"])),
+        patches: read_patches(root.path(&["spec", "patches"])),
         origin,
     }
 }
 
-fn read_kustomize(root: &Node, origin: Origin) -> KustomizeFile {
+/// A `patches` list (kustomize's, or a Flux Kustomization's `spec.patches`).
+fn read_patches(list: Option<&Node>) -> Vec<Patch> {
     let mut patches = Vec::new();
-    if let Some(list) = root.get("patches") {
+    if let Some(list) = list {
         for item in list.items() {
             let Some(node) = &item.value else { continue };
             let target = node.get("target").map(|t| PatchTarget {
@@ -636,6 +662,31 @@ fn read_kustomize(root: &Node, origin: Origin) -> KustomizeFile {
             });
         }
     }
+    patches
+}
+
+/// The labels of a kustomization's `commonLabels` map and `labels[].pairs` maps, in order.
+fn read_labels(root: &Node) -> Vec<Spanned<BTreeMap<String, String>>> {
+    let mut out = Vec::new();
+    if let Some(common) = root.get("commonLabels") {
+        out.push(Spanned {
+            value: string_map(Some(common)),
+            range: common.range.clone(),
+        });
+    }
+    for item in root.get("labels").map(Node::items).unwrap_or_default() {
+        if let Some(pairs) = item.value.as_ref().and_then(|i| i.get("pairs")) {
+            out.push(Spanned {
+                value: string_map(Some(pairs)),
+                range: pairs.range.clone(),
+            });
+        }
+    }
+    out
+}
+
+fn read_kustomize(root: &Node, origin: Origin) -> KustomizeFile {
+    let mut patches = read_patches(root.get("patches"));
     if let Some(list) = root.get("patchesStrategicMerge") {
         for item in list.items() {
             let Some(node) = &item.value else { continue };
@@ -661,11 +712,13 @@ fn read_kustomize(root: &Node, origin: Origin) -> KustomizeFile {
             }
         }
     }
+    let namespace = string_at(root, &["namespace"]);
     KustomizeFile {
-        namespace: root
-            .get("namespace")
-            .and_then(Node::as_str)
-            .map(str::to_string),
+        namespace_range: namespace.as_ref().map(|n| n.range.clone()),
+        namespace: namespace.map(|n| n.value),
+        name_prefix: string_at(root, &["namePrefix"]).filter(|p| !p.value.is_empty()),
+        name_suffix: string_at(root, &["nameSuffix"]).filter(|p| !p.value.is_empty()),
+        labels: read_labels(root),
         resources: string_list(root.get("resources")),
         components: string_list(root.get("components")),
         patches,

@@ -395,7 +395,7 @@ kind: Kustomization
 metadata:
   name: apps
 spec:
-  path: ./
+  path: ./prod
   postBuild:
     substitute:
       APP: app

@@ -26,6 +26,7 @@
 //! not validate objects or produce diagnostics (the index does), and must not panic on any
 //! input: a patch that kustomize would reject is simply not applied.
 
+mod build;
 mod json6902;
 mod merge;
 mod patch;
@@ -36,11 +37,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::BuildHasher;
 use std::ops::Range;
 
-use crate::flux::{self, FluxObject, KustomizeFile, Patch, normalise_dir};
+use crate::flux::{self, FluxObject, KustomizeFile, Patch, Spanned, normalise_dir};
 use crate::yaml::{Document, Node, NodeValue, Scalar, ScalarStyle, YamlFile};
 
+pub use build::{Built, Place, Provenance, Step, apply_steps};
 pub use patch::mark_from_patch;
-use patch::{apply_one, same_node};
+use patch::same_node;
 
 /// The byte range of every node (and tag) that comes from a patch rather than from the object's
 /// own file. Entry colons and item dashes of such nodes are `None`.
@@ -122,8 +124,14 @@ enum Via {
 struct Kust {
     /// Path of the kustomization file.
     path: String,
-    /// `namespace`, when set and not empty.
-    namespace: Option<String>,
+    /// `namespace`, when set and not empty, with the offset of its value.
+    namespace: Option<(String, usize)>,
+    /// `namePrefix`.
+    name_prefix: Option<Spanned<String>>,
+    /// `nameSuffix`.
+    name_suffix: Option<Spanned<String>>,
+    /// `commonLabels` and `labels[].pairs`.
+    labels: Vec<Spanned<BTreeMap<String, String>>>,
     /// Resolved `components`, in order.
     components: Vec<usize>,
     /// The patches, with `file` resolved to a repository path.
@@ -154,7 +162,7 @@ fn is_remote(entry: &str) -> bool {
 }
 
 /// `entry` relative to `dir`, normalised.
-fn join(dir: &str, entry: &str) -> String {
+pub(crate) fn join(dir: &str, entry: &str) -> String {
     if dir.is_empty() || entry.starts_with('/') {
         normalise_dir(entry)
     } else {
@@ -163,7 +171,7 @@ fn join(dir: &str, entry: &str) -> String {
 }
 
 /// The directory of a repository-relative file path.
-fn parent_dir(path: &str) -> String {
+pub(crate) fn parent_dir(path: &str) -> String {
     normalise_dir(path.rsplit_once('/').map_or("", |(dir, _)| dir))
 }
 
@@ -228,7 +236,14 @@ impl KustomizeView {
             }
             view.kusts.push(Kust {
                 path: normalise_dir(&k.origin.path),
-                namespace: k.namespace.clone().filter(|n| !n.is_empty()),
+                namespace: k
+                    .namespace
+                    .clone()
+                    .filter(|n| !n.is_empty())
+                    .map(|n| (n, k.namespace_range.as_ref().map_or(0, |r| r.start))),
+                name_prefix: k.name_prefix.clone(),
+                name_suffix: k.name_suffix.clone(),
+                labels: k.labels.clone(),
                 components,
                 patches,
             });
@@ -259,7 +274,7 @@ impl KustomizeView {
                 chain.iter().rev().find_map(|&k| {
                     let kust = self.kusts.get(k)?;
                     Some(NamespaceSource {
-                        namespace: kust.namespace.clone()?,
+                        namespace: kust.namespace.clone()?.0,
                         kustomization: kust.path.clone(),
                     })
                 })
@@ -311,8 +326,9 @@ impl KustomizeView {
 
     /// The patches of every kustomization that includes `object_path` (directly or through
     /// chains), inline or from `patch_files`, applied to the document `root` of an object of
-    /// that file, innermost kustomization first. Returns the patched root and the paths of the
-    /// kustomizations whose patches changed it, or `None` when nothing applied. When several
+    /// that file, innermost kustomization first, with the chain's other steps (namespace, name
+    /// prefix and suffix, labels; see [`apply_steps`]). Returns the built root and the paths of
+    /// the kustomizations whose patches changed it, or `None` when no patch applied. When several
     /// chains patch the object, the first of [`KustomizeView::apply_patches_per_build`] is
     /// returned.
     pub fn apply_patches(
@@ -436,45 +452,8 @@ impl KustomizeView {
         root: &Node,
         patch_files: &impl PatchRoots,
     ) -> Option<PatchedBuild> {
-        let mut current = root.clone();
-        // Namespaces the object has had (kustomize matches untargeted patches on any of them).
-        let mut history = vec![metadata_str(root, "namespace").unwrap_or("").to_string()];
-        let mut namespace_override: Option<String> = None;
-        let mut changed_by = Vec::new();
-        for &k in chain {
-            let Some(kust) = self.kusts.get(k) else {
-                continue;
-            };
-            let before = current.clone();
-            for patch in &kust.patches {
-                let bodies: Vec<&Node> = match (&patch.inline, &patch.file) {
-                    (Some(inline), _) => vec![inline],
-                    (None, Some(file)) => patch_files.roots(file).iter().collect(),
-                    (None, None) => Vec::new(),
-                };
-                for body in bodies {
-                    let namespace = namespace_override
-                        .clone()
-                        .or_else(|| metadata_str(&current, "namespace").map(str::to_string))
-                        .unwrap_or_default();
-                    apply_one(
-                        &mut current,
-                        body,
-                        patch.target.as_ref(),
-                        &namespace,
-                        &history,
-                    );
-                }
-            }
-            if !same_node(&before, &current, true) && !changed_by.contains(&kust.path) {
-                changed_by.push(kust.path.clone());
-            }
-            if let Some(namespace) = &kust.namespace {
-                namespace_override = Some(namespace.clone());
-                history.push(namespace.clone());
-            }
-        }
-        if changed_by.is_empty() {
+        let built = apply_steps(&self.steps_of(chain), root, patch_files);
+        if built.patched_by.is_empty() {
             return None;
         }
         let build = chain
@@ -484,11 +463,72 @@ impl KustomizeView {
             .unwrap_or_default();
         Some(PatchedBuild {
             build,
-            root: current,
-            kustomizations: changed_by,
+            root: built.root,
+            kustomizations: built.patched_by,
         })
     }
+
+    /// The steps of a chain of kustomizations.
+    fn steps_of(&self, chain: &[usize]) -> Vec<Step<'_>> {
+        chain
+            .iter()
+            .filter_map(|&k| self.kusts.get(k))
+            .map(|kust| Step {
+                path: &kust.path,
+                what: &kust.path,
+                patches: &kust.patches,
+                namespace: kust.namespace.as_ref().map(|(n, o)| (n.as_str(), *o)),
+                name_prefix: kust.name_prefix.as_ref(),
+                name_suffix: kust.name_suffix.as_ref(),
+                labels: &kust.labels,
+            })
+            .collect()
+    }
+
+    /// Every chain of kustomizations that includes `path` (see the module doc), innermost
+    /// first.
+    pub fn chains_of(&self, path: &str) -> Vec<Chain> {
+        self.chains_for(path).into_iter().map(Chain).collect()
+    }
+
+    /// The part of `chain` up to and including the kustomization of directory `dir` (what a
+    /// Flux Kustomization whose `spec.path` is `dir` builds); `None` when the chain does not
+    /// pass through it.
+    pub fn cut_at(&self, chain: &Chain, dir: &str) -> Option<Chain> {
+        let &k = self.by_dir.get(dir)?;
+        let position = chain.0.iter().position(|&c| c == k)?;
+        Some(Chain(chain.0[..=position].to_vec()))
+    }
+
+    /// The chain a component directory `dir` applies (its own components first, then itself),
+    /// as a Flux Kustomization's `spec.components` entry does; `None` without a kustomization.
+    pub fn component_chain(&self, dir: &str) -> Option<Chain> {
+        let &k = self.by_dir.get(dir)?;
+        let mut chain = Vec::new();
+        self.expand_component(k, &mut chain, &mut Vec::new());
+        Some(Chain(chain))
+    }
+
+    /// The directory of each kustomization of a chain, innermost first.
+    pub fn chain_dirs(&self, chain: &Chain) -> Vec<String> {
+        chain
+            .0
+            .iter()
+            .filter_map(|&k| self.kusts.get(k))
+            .map(|kust| parent_dir(&kust.path))
+            .collect()
+    }
+
+    /// The steps of a chain, to give to [`apply_steps`] with others.
+    pub fn steps(&self, chain: &Chain) -> Vec<Step<'_>> {
+        self.steps_of(&chain.0)
+    }
 }
+
+/// A chain of kustomizations one build applies to an object, innermost first (see the module
+/// doc). Made by [`KustomizeView::chains_of`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chain(Vec<usize>);
 
 /// Reads the object of a (patched) document root, as [`flux::read_objects`] would read it from
 /// document `document` of the file at `path`. Fields that came from a patch have the
@@ -550,6 +590,11 @@ pub fn read_components(path: &str, file: &YamlFile) -> Vec<KustomizeFile> {
         }
     }
     components
+}
+
+/// Whether two nodes are the same, content and ranges.
+pub(crate) fn same_content(a: &Node, b: &Node) -> bool {
+    same_node(a, b, true)
 }
 
 /// `metadata.<key>` as a string.

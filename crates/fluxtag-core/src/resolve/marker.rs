@@ -113,7 +113,15 @@ impl<'a> Context<'a> {
             return out;
         };
         out.report.target = Some(target.clone());
-        let Some(found) = self.lookup.find(&target.namespace, &target.name) else {
+        // One object may be built several times (per cluster or environment): the marker is
+        // resolved against the first instance an automation applies, else the first.
+        let instances = self.lookup.find_all(&target.namespace, &target.name);
+        let covered_instance = instances.iter().find(|m| {
+            self.index
+                .policy(m.id)
+                .is_some_and(|p| self.index.automation_verdict(p, path).is_ok())
+        });
+        let Some(&found) = covered_instance.or(instances.first()) else {
             out.diagnostics
                 .push(self.policy_not_found(path, marker, &target));
             return out;
@@ -161,10 +169,15 @@ impl<'a> Context<'a> {
             .iter()
             .filter(|p| p.name == target.name && p.namespace.is_some())
             .collect();
-        let same_name: Vec<String> = elsewhere
-            .iter()
-            .filter_map(|p| Some(format!("{}:{}", p.namespace.as_deref()?, target.name)))
-            .collect();
+        let mut same_name: Vec<String> = Vec::new();
+        for policy in &elsewhere {
+            if let Some(namespace) = policy.namespace.as_deref() {
+                let key = format!("{namespace}:{}", target.name);
+                if !same_name.contains(&key) {
+                    same_name.push(key);
+                }
+            }
+        }
         let suggestions: Vec<&str> = if same_name.is_empty() {
             closest(&wanted, &self.keys)
         } else {
@@ -184,15 +197,16 @@ impl<'a> Context<'a> {
                 let replacement = format!("{best}{}", target.kind.suffix());
                 let help = match elsewhere.first() {
                     Some(policy) => format!(
-                        "did you mean `{replacement}`? ImagePolicy {} is in namespace {}{}, not {}",
+                        "did you mean `{replacement}`? ImagePolicy {} is in namespace {}, not {}{}",
                         target.name,
                         policy.namespace.as_deref().unwrap_or_default(),
+                        target.namespace,
                         policy
-                            .namespace_source
+                            .built
+                            .namespace
                             .as_ref()
-                            .map(|source| format!(" (set by {source})"))
+                            .map(|source| format!(": {source}"))
                             .unwrap_or_default(),
-                        target.namespace
                     ),
                     None => format!("did you mean `{replacement}`?"),
                 };

@@ -162,34 +162,20 @@ fn marker_hover(
     out
 }
 
-/// Where the policy's built namespace and name come from, when they are not as written.
+/// How the policy instance was built: the Flux Kustomization that applies it, and where its
+/// namespace and name come from when they are not as written.
 fn provenance(out: &mut String, entry: &fluxtag_core::index::PolicyEntry) {
-    if let (Some(namespace), Some(source)) = (&entry.namespace, &entry.namespace_source) {
-        let written = entry
-            .object
-            .metadata
-            .namespace
-            .as_ref()
-            .map(|n| n.value.as_str());
-        match written {
-            Some(written) if written != namespace => {
-                let _ = writeln!(
-                    out,
-                    "- namespace `{namespace}` from {source} (overrides `metadata.namespace: {written}`)"
-                );
-            }
-            _ => {
-                let _ = writeln!(out, "- namespace `{namespace}` from {source}");
-            }
-        }
+    if let Some(applied_by) = &entry.built.applied_by {
+        let _ = writeln!(out, "- applied by {applied_by}");
     }
-    if let Some(written) = &entry.object.metadata.name
-        && written.value != entry.name
-    {
+    if let (Some(namespace), Some(source)) = (&entry.namespace, &entry.built.namespace) {
+        let _ = writeln!(out, "- namespace `{namespace}`: {source}");
+    }
+    if let (Some(how), Some(written)) = (&entry.built.name, &entry.built.written_name) {
         let _ = writeln!(
             out,
-            "- name `{}` as built from `{}` (substitution, namePrefix or nameSuffix)",
-            entry.name, written.value
+            "- name `{}` built from `{written}`: {how}",
+            entry.name
         );
     }
 }

@@ -17,9 +17,13 @@ use crate::flux::{
     self, FluxKustomization, FluxObject, ImagePolicy, ImageRepository, ImageUpdateAutomation,
     KustomizeFile,
 };
-use crate::kustomize::{self, KustomizeView};
-use crate::vars::substitute;
+use crate::kustomize::{self, KustomizeView, PatchRoots};
 use crate::yaml::{self, Node};
+
+mod built;
+
+use built::Builder;
+pub use built::BuiltFrom;
 
 /// A policy of an [`Index`]: its position in [`Index::policies`] and in
 /// [`crate::resolve::Report::policies`], which are built in the same order.
@@ -45,65 +49,75 @@ pub struct PolicyMatch {
 /// [`Index::policies`] by namespace and name (see [`Index::policy_lookup`]).
 #[derive(Debug, Default)]
 pub struct PolicyLookup<'a> {
-    /// The first policy of each namespace and name.
-    by_key: std::collections::HashMap<(&'a str, &'a str), usize>,
-    /// The first policy of each name among those whose namespace is unknown.
-    by_name: std::collections::HashMap<&'a str, usize>,
+    /// Every instance of each namespace and name, in index order.
+    by_key: std::collections::HashMap<(&'a str, &'a str), Vec<usize>>,
+    /// Every instance of each name among those whose namespace is unknown.
+    by_name: std::collections::HashMap<&'a str, Vec<usize>>,
 }
 
 impl PolicyLookup<'_> {
-    /// The policy a marker names: exact namespace and name, or, for policies whose namespace is
-    /// unknown, the name alone (the match says so).
+    /// The first instance of the policy a marker names (see [`PolicyLookup::find_all`]).
     pub fn find(&self, namespace: &str, name: &str) -> Option<PolicyMatch> {
-        self.by_key
-            .get(&(namespace, name))
+        self.find_all(namespace, name).into_iter().next()
+    }
+
+    /// Every instance of the policy a marker names: exact namespace and name, or, when no
+    /// instance has them, instances whose namespace is unknown by name alone (the match says
+    /// so). Several instances: one object built by several Flux Kustomizations, or several
+    /// objects the cluster would merge into one.
+    pub fn find_all(&self, namespace: &str, name: &str) -> Vec<PolicyMatch> {
+        let exact = self.by_key.get(&(namespace, name));
+        let (ids, by_name_alone) = match exact {
+            Some(ids) => (ids, false),
+            None => match self.by_name.get(name) {
+                Some(ids) => (ids, true),
+                None => return Vec::new(),
+            },
+        };
+        ids.iter()
             .map(|&i| PolicyMatch {
                 id: PolicyId(i),
-                by_name_alone: false,
+                by_name_alone,
             })
-            .or_else(|| {
-                self.by_name.get(name).map(|&i| PolicyMatch {
-                    id: PolicyId(i),
-                    by_name_alone: true,
-                })
-            })
+            .collect()
     }
 }
 
-/// An ImagePolicy with its effective namespace.
+/// One instance of an ImagePolicy as the cluster gets it (see [`built`]).
 #[derive(Debug, Clone)]
 pub struct PolicyEntry {
-    /// The object as read (with kustomize patches applied).
+    /// The object as built: patched, renamed, moved and substituted.
     pub object: ImagePolicy,
-    /// Its namespace: `metadata.namespace`, else the one kustomize or a Flux Kustomization
-    /// gives it, else `None` (matched by name alone).
+    /// Its namespace as built, `None` when nothing gives it one (matched by name alone).
     pub namespace: Option<String>,
-    /// Where the namespace came from, when it was inferred.
-    pub namespace_source: Option<String>,
-    /// The name as built (substituted, with the Flux Kustomization's prefix and suffix).
+    /// Its name as built.
     pub name: String,
-    /// `spec.imageRepositoryRef.name` after substitution (kustomize and Flux prefixes never
-    /// touch it: they do not know the field is a reference).
+    /// `spec.imageRepositoryRef.name` as built (kustomize and Flux prefixes never touch it:
+    /// they do not know the field is a reference).
     pub repository_name: Option<String>,
-    /// `spec.imageRepositoryRef.namespace` after substitution.
+    /// `spec.imageRepositoryRef.namespace` as built.
     pub repository_namespace: Option<String>,
-    /// `metadata.labels` after substitution (what a `policySelector` matches).
+    /// `metadata.labels` as built (what a `policySelector` matches).
     pub labels: BTreeMap<String, String>,
+    /// How this instance was built.
+    pub built: BuiltFrom,
 }
 
-/// An ImageRepository with its effective namespace and its image, parsed once.
+/// One instance of an ImageRepository as built, with its image parsed once.
 #[derive(Debug, Clone)]
 pub struct RepositoryEntry {
-    /// The object as read (with kustomize patches applied).
+    /// The object as built.
     pub object: ImageRepository,
     /// Its namespace, as for policies.
     pub namespace: Option<String>,
-    /// The name after substitution.
+    /// Its name as built.
     pub name: String,
-    /// `spec.image` after substitution (`None` when absent or unresolvable).
+    /// `spec.image` as built (`None` when absent or still templated).
     pub image: Option<String>,
     /// `image` normalised as Flux does (spec §3.1), with `spec.insecure`; `None` when `image` is.
     pub image_ref: Option<Result<ImageRef, ImageRefError>>,
+    /// How this instance was built.
+    pub built: BuiltFrom,
 }
 
 impl RepositoryEntry {
@@ -118,17 +132,19 @@ impl RepositoryEntry {
     }
 }
 
-/// An ImageUpdateAutomation with its effective namespace.
+/// One instance of an ImageUpdateAutomation as built.
 #[derive(Debug, Clone)]
 pub struct AutomationEntry {
-    /// The object as read.
+    /// The object as built.
     pub object: ImageUpdateAutomation,
     /// Its namespace.
     pub namespace: Option<String>,
     /// Its name as built.
     pub name: String,
-    /// `spec.update.path` after substitution, normalised (`""`: the repository root).
+    /// `spec.update.path` as built, normalised (`""`: the repository root).
     pub update_dir: String,
+    /// How this instance was built.
+    pub built: BuiltFrom,
 }
 
 /// The whole repository as fluxtag sees it.
@@ -148,35 +164,28 @@ pub struct Index {
     kustomize: KustomizeView,
 }
 
-/// An object's effective name and namespace, and the variables of its file.
-struct Identity {
-    vars: BTreeMap<String, String>,
-    namespace: Option<String>,
-    namespace_source: Option<String>,
-    name: String,
-}
-
 impl Index {
     /// Puts the analyses of a repository together. `read` gives the bytes of a file by its
     /// `/`-separated path (`None`: it cannot be read); it is asked only for the kustomize patch
     /// files the kustomizations name, which the index parses itself (a missing patch file is
     /// kustomize's error, not ours: its patches are left out).
     ///
-    /// About 115 lines: the build runs in a fixed order (kustomizations first, then patches,
-    /// then each kind's identity, which needs every Flux Kustomization), written as one pass per
-    /// step so the order stays visible. Splitting out the per-kind entries is the next step
-    /// when this grows.
+    /// The build runs in a fixed order: the kustomize view first, then the Flux Kustomizations
+    /// as their parents build them (a parent's `postBuild.substitute` reaches a child's spec),
+    /// then every image object, one entry per instance (see [`built`]).
     pub fn build(analyses: Vec<FileAnalysis>, read: &dyn Fn(&str) -> Option<Vec<u8>>) -> Index {
         let mut index = Index::default();
         let mut kustomize_files: Vec<KustomizeFile> = Vec::new();
-        for analysis in &analyses {
+        let mut written_kustomizations: Vec<FluxKustomization> = Vec::new();
+        for analysis in analyses {
             for object in &analysis.objects {
                 match object {
-                    FluxObject::FluxKustomization(k) => index.flux_kustomizations.push(k.clone()),
+                    FluxObject::FluxKustomization(k) => written_kustomizations.push(k.clone()),
                     FluxObject::Kustomize(k) => kustomize_files.push(k.clone()),
                     _ => {}
                 }
             }
+            index.files.insert(analysis.path.clone(), analysis);
         }
         index.kustomize = KustomizeView::new(&kustomize_files);
         let patch_roots: BTreeMap<String, Vec<Node>> = index
@@ -193,112 +202,63 @@ impl Index {
                 Some((path, roots))
             })
             .collect();
+        let parents = Builder {
+            kustomize: &index.kustomize,
+            flux_kustomizations: &written_kustomizations,
+            files: &index.files,
+            patch_roots: &patch_roots,
+        };
+        let mut flux_kustomizations: Vec<FluxKustomization> = Vec::new();
+        for written in &written_kustomizations {
+            for (object, _) in built_objects(&parents, &written.origin, &index.files) {
+                if let FluxObject::FluxKustomization(k) = object
+                    && !flux_kustomizations.iter().any(|o| same_build(o, &k))
+                {
+                    flux_kustomizations.push(k);
+                }
+            }
+        }
+        if flux_kustomizations.is_empty() {
+            flux_kustomizations = written_kustomizations.clone();
+        }
+        let builder = Builder {
+            kustomize: &index.kustomize,
+            flux_kustomizations: &flux_kustomizations,
+            files: &index.files,
+            patch_roots: &patch_roots,
+        };
         let mut policies = Vec::new();
         let mut repositories = Vec::new();
         let mut automations = Vec::new();
-        for analysis in analyses {
+        for analysis in index.files.values() {
             let patch_only = index.kustomize.is_patch_file(&analysis.path);
             for object in &analysis.objects {
-                let object = match object {
+                let origin = match object {
                     FluxObject::Policy(_) | FluxObject::Repository(_) if patch_only => continue,
-                    FluxObject::Policy(p) => index
-                        .patched(&analysis, p.origin.document, &patch_roots)
-                        .unwrap_or_else(|| object.clone()),
-                    FluxObject::Repository(r) => index
-                        .patched(&analysis, r.origin.document, &patch_roots)
-                        .unwrap_or_else(|| object.clone()),
-                    other => other.clone(),
+                    FluxObject::Policy(p) => &p.origin,
+                    FluxObject::Repository(r) => &r.origin,
+                    FluxObject::Automation(a) => &a.origin,
+                    _ => continue,
                 };
-                match object {
-                    FluxObject::Policy(p) => policies.push(p),
-                    FluxObject::Repository(r) => repositories.push(r),
-                    FluxObject::Automation(a) => automations.push(a),
-                    _ => {}
+                for (built, built_from) in built_objects(&builder, origin, &index.files) {
+                    match built {
+                        FluxObject::Policy(p) => policies.push(policy_entry(p, built_from)),
+                        FluxObject::Repository(r) => {
+                            repositories.push(repository_entry(r, built_from));
+                        }
+                        FluxObject::Automation(a) => {
+                            automations.push(automation_entry(a, built_from));
+                        }
+                        _ => {}
+                    }
                 }
             }
-            index.files.insert(analysis.path.clone(), analysis);
         }
-        for object in policies {
-            let identity = index.identity(&object.origin.path, &object.metadata);
-            let vars = &identity.vars;
-            let repository_name = object
-                .repository_name
-                .as_ref()
-                .map(|n| substituted_or_raw(&n.value, vars));
-            let repository_namespace = object
-                .repository_namespace
-                .as_ref()
-                .map(|n| substituted_or_raw(&n.value, vars));
-            let labels = object
-                .metadata
-                .labels
-                .iter()
-                .map(|(k, v)| (substituted_or_raw(k, vars), substituted_or_raw(v, vars)))
-                .collect();
-            index.policies.push(PolicyEntry {
-                object,
-                namespace: identity.namespace,
-                namespace_source: identity.namespace_source,
-                name: identity.name,
-                repository_name,
-                repository_namespace,
-                labels,
-            });
-        }
-        for object in repositories {
-            let identity = index.identity(&object.origin.path, &object.metadata);
-            let image = object.image.as_ref().and_then(|i| {
-                substitute(&i.value, &identity.vars)
-                    .known()
-                    .map(str::to_string)
-            });
-            let image_ref = image
-                .as_ref()
-                .map(|image| ImageRef::parse(image, object.insecure));
-            index.repositories.push(RepositoryEntry {
-                object,
-                namespace: identity.namespace,
-                name: identity.name,
-                image,
-                image_ref,
-            });
-        }
-        for object in automations {
-            let identity = index.identity(&object.origin.path, &object.metadata);
-            let namespace = identity.namespace;
-            let name = identity.name;
-            let update_dir = object
-                .update_path
-                .as_ref()
-                .map(|p| flux::normalise_dir(&substituted_or_raw(&p.value, &identity.vars)))
-                .unwrap_or_default();
-            index.automations.push(AutomationEntry {
-                object,
-                namespace,
-                name,
-                update_dir,
-            });
-        }
+        index.policies = policies;
+        index.repositories = repositories;
+        index.automations = automations;
+        index.flux_kustomizations = flux_kustomizations;
         index
-    }
-
-    /// The object of document `document` of `analysis` with the patches of the kustomizations
-    /// that include it applied, when any apply.
-    fn patched(
-        &self,
-        analysis: &FileAnalysis,
-        document: usize,
-        patch_roots: &BTreeMap<String, Vec<Node>>,
-    ) -> Option<FluxObject> {
-        let root = analysis
-            .object_roots
-            .iter()
-            .find(|(d, _)| *d == document)
-            .map(|(_, root)| root)?;
-        let (patched, _) = self
-            .kustomize
-            .apply_patches(&analysis.path, root, patch_roots)?;
-        kustomize::read_object_from_root(&analysis.path, document, &patched)
     }
 
     /// A copy without the files' analyses: everything tag fetching and policy evaluation need
@@ -396,106 +356,17 @@ impl Index {
         &self.kustomize
     }
 
-    /// The name and namespace of an object defined in `path` as the cluster gets it
-    /// (`fluxtag-differences.md` §5, objects as built): the namespace of the Flux
-    /// Kustomization's `spec.targetNamespace`, else of the kustomizations that build the file
-    /// (kustomize's `namespace:` overrides `metadata.namespace`), else `metadata.namespace`; the
-    /// name with the Flux Kustomization's `namePrefix`/`nameSuffix`; both after `${VAR}`
-    /// substitution with the values the Flux Kustomizations that apply the file give.
-    fn identity(&self, path: &str, metadata: &flux::Metadata) -> Identity {
-        let builders = self.builders_of(path);
-        let vars = variables_of(&builders);
-        let (namespace, namespace_source) =
-            self.namespace_of(path, metadata.namespace.as_ref(), &vars, &builders);
-        let name = metadata
-            .name
-            .as_ref()
-            .map(|n| substituted_or_raw(&n.value, &vars))
-            .unwrap_or_default();
-        let name = match builders.first() {
-            Some(builder) => format!(
-                "{}{name}{}",
-                builder.name_prefix.as_deref().unwrap_or(""),
-                builder.name_suffix.as_deref().unwrap_or("")
-            ),
-            None => name,
-        };
-        Identity {
-            vars,
-            namespace,
-            namespace_source,
-            name,
-        }
-    }
-
-    /// The Flux Kustomizations that apply the file `path`, in index order: when `spec.path`
-    /// holds a kustomization, those whose kustomization builds the file (directly or through
-    /// `resources` and `components` chains, so an overlay's base counts); otherwise those whose
-    /// `spec.path` holds the file (Flux generates a kustomization listing every manifest
-    /// below it).
-    fn builders_of(&self, path: &str) -> Vec<&FluxKustomization> {
-        let building = self.kustomize.building_dirs(path);
-        self.flux_kustomizations
-            .iter()
-            .filter(|kustomization| {
-                let Some(dir) = &kustomization.path else {
-                    return false;
-                };
-                if self.kustomize.has_kustomization(dir) {
-                    building.contains(dir)
-                } else {
-                    is_under(path, dir)
-                }
-            })
-            .collect()
-    }
-
-    /// The `${VAR}` values the Flux Kustomizations that apply the file `path` give it (see
-    /// `variables_of`).
+    /// The `${VAR}` values the Flux Kustomizations that apply the file `path` give it; a
+    /// variable two of them set differently is left out.
     pub fn variables_for(&self, path: &str) -> BTreeMap<String, String> {
-        variables_of(&self.builders_of(path))
-    }
-
-    /// The namespace of an object defined in `path`, and where an inferred one came from.
-    fn namespace_of(
-        &self,
-        path: &str,
-        written: Option<&flux::Spanned<String>>,
-        vars: &BTreeMap<String, String>,
-        builders: &[&FluxKustomization],
-    ) -> (Option<String>, Option<String>) {
-        if let Some((builder, target)) = builders
-            .iter()
-            .find_map(|b| Some((b, b.target_namespace.as_ref()?)))
-        {
-            let name = builder
-                .metadata
-                .name
-                .as_ref()
-                .map_or("(unnamed)", |n| n.value.as_str());
-            return (
-                Some(substituted_or_raw(&target.value, vars)),
-                Some(format!(
-                    "spec.targetNamespace of Flux Kustomization {name} in {}",
-                    builder.origin.path
-                )),
-            );
+        let no_patches: BTreeMap<String, Vec<Node>> = BTreeMap::new();
+        Builder {
+            kustomize: &self.kustomize,
+            flux_kustomizations: &self.flux_kustomizations,
+            files: &self.files,
+            patch_roots: &no_patches,
         }
-        if let Some((namespace, source)) = self.kustomize_namespace(path) {
-            return (Some(substituted_or_raw(&namespace, vars)), Some(source));
-        }
-        if let Some(ns) = written {
-            return (Some(substituted_or_raw(&ns.value, vars)), None);
-        }
-        (None, None)
-    }
-
-    /// The namespace a kustomization that builds `path` (directly or through its directory)
-    /// gives it, with the kustomization that sets it.
-    fn kustomize_namespace(&self, path: &str) -> Option<(String, String)> {
-        self.kustomize
-            .namespace_for(path)
-            .map(|source| (source.namespace, source.kustomization))
+        .variables_for(path)
     }
 
     /// A hash lookup of [`Index::policies`] by the namespace and name a marker gives (see
@@ -508,10 +379,15 @@ impl Index {
                     lookup
                         .by_key
                         .entry((namespace, policy.name.as_str()))
-                        .or_insert(i);
+                        .or_default()
+                        .push(i);
                 }
                 None => {
-                    lookup.by_name.entry(policy.name.as_str()).or_insert(i);
+                    lookup
+                        .by_name
+                        .entry(policy.name.as_str())
+                        .or_default()
+                        .push(i);
                 }
             }
         }
@@ -536,14 +412,17 @@ impl Index {
     }
 
     /// Names of every policy as `namespace:name` (the name alone when its namespace is
-    /// unknown), in [`PolicyId`] order: the candidates of did-you-mean suggestions.
+    /// unknown), once each, in [`PolicyId`] order of their first instance: the candidates of
+    /// did-you-mean suggestions.
     pub fn policy_keys(&self) -> Vec<String> {
+        let mut seen = std::collections::HashSet::new();
         self.policies
             .iter()
             .map(|p| match &p.namespace {
                 Some(ns) => format!("{ns}:{}", p.name),
                 None => p.name.clone(),
             })
+            .filter(|key| seen.insert(key.clone()))
             .collect()
     }
 
@@ -605,30 +484,111 @@ impl Index {
     }
 }
 
-/// The `${VAR}` values of `builders` (the Flux Kustomizations that apply a file). A variable
-/// two of them set differently is left out (its value is ambiguous).
-fn variables_of(builders: &[&FluxKustomization]) -> BTreeMap<String, String> {
-    let mut vars: BTreeMap<String, String> = BTreeMap::new();
-    let mut ambiguous = Vec::new();
-    for kustomization in builders {
-        for (key, value) in &kustomization.substitute {
-            match vars.get(key) {
-                Some(existing) if existing != value => ambiguous.push(key.clone()),
-                _ => {
-                    vars.insert(key.clone(), value.clone());
-                }
-            }
-        }
-    }
-    for key in ambiguous {
-        vars.remove(&key);
-    }
-    vars
+/// Every instance of the object document at `origin`, read back as an object (the document
+/// as written when its root is not in the analysis).
+fn built_objects<P: PatchRoots>(
+    builder: &Builder<'_, P>,
+    origin: &flux::Origin,
+    files: &BTreeMap<String, FileAnalysis>,
+) -> Vec<(FluxObject, BuiltFrom)> {
+    let Some(root) = files.get(&origin.path).and_then(|analysis| {
+        analysis
+            .object_roots
+            .iter()
+            .find(|(d, _)| *d == origin.document)
+            .map(|(_, root)| root)
+    }) else {
+        return Vec::new();
+    };
+    builder
+        .instances(&origin.path, root)
+        .into_iter()
+        .filter_map(|instance| {
+            let object =
+                kustomize::read_object_from_root(&origin.path, origin.document, &instance.root)?;
+            Some((object, instance.built_from))
+        })
+        .collect()
 }
 
-/// `text` after substitution, or as written when a variable has no value here.
-fn substituted_or_raw(text: &str, vars: &BTreeMap<String, String>) -> String {
-    substitute(text, vars).known().unwrap_or(text).to_string()
+/// Whether two built Flux Kustomizations build the same way (two parents may apply one
+/// definition alike).
+fn same_build(a: &FluxKustomization, b: &FluxKustomization) -> bool {
+    let spanned = |s: &Option<flux::Spanned<String>>| s.as_ref().map(|s| s.value.clone());
+    a.origin == b.origin
+        && a.path == b.path
+        && a.substitute == b.substitute
+        && a.substitute_from == b.substitute_from
+        && spanned(&a.target_namespace) == spanned(&b.target_namespace)
+        && spanned(&a.name_prefix) == spanned(&b.name_prefix)
+        && spanned(&a.name_suffix) == spanned(&b.name_suffix)
+        && a.metadata.name.as_ref().map(|n| &n.value) == b.metadata.name.as_ref().map(|n| &n.value)
+}
+
+/// A namespace as built: `None` when empty or missing.
+fn namespace_of(metadata: &flux::Metadata) -> Option<String> {
+    metadata
+        .namespace
+        .as_ref()
+        .map(|n| n.value.clone())
+        .filter(|n| !n.is_empty())
+}
+
+/// A name as built (`""` when missing).
+fn name_of(metadata: &flux::Metadata) -> String {
+    metadata
+        .name
+        .as_ref()
+        .map(|n| n.value.clone())
+        .unwrap_or_default()
+}
+
+fn policy_entry(object: ImagePolicy, built: BuiltFrom) -> PolicyEntry {
+    PolicyEntry {
+        namespace: namespace_of(&object.metadata),
+        name: name_of(&object.metadata),
+        repository_name: object.repository_name.as_ref().map(|n| n.value.clone()),
+        repository_namespace: object
+            .repository_namespace
+            .as_ref()
+            .map(|n| n.value.clone()),
+        labels: object.metadata.labels.clone(),
+        object,
+        built,
+    }
+}
+
+fn repository_entry(object: ImageRepository, built: BuiltFrom) -> RepositoryEntry {
+    let image = object
+        .image
+        .as_ref()
+        .map(|i| i.value.clone())
+        .filter(|i| !i.contains("${"));
+    let image_ref = image
+        .as_ref()
+        .map(|image| ImageRef::parse(image, object.insecure));
+    RepositoryEntry {
+        namespace: namespace_of(&object.metadata),
+        name: name_of(&object.metadata),
+        image,
+        image_ref,
+        object,
+        built,
+    }
+}
+
+fn automation_entry(object: ImageUpdateAutomation, built: BuiltFrom) -> AutomationEntry {
+    AutomationEntry {
+        namespace: namespace_of(&object.metadata),
+        name: name_of(&object.metadata),
+        update_dir: object
+            .update_path
+            .as_ref()
+            .map(|p| flux::normalise_dir(&p.value))
+            .unwrap_or_default(),
+        object,
+        built,
+    }
 }
 
 /// `namespace/name`, or the name alone.
