@@ -278,6 +278,8 @@ pub struct FluxKustomization {
     pub components: Vec<String>,
     /// `spec.patches` (inline patches with an optional target).
     pub patches: Vec<Patch>,
+    /// `spec.commonMetadata.labels`, set on every object it applies (empty or one map).
+    pub common_labels: Vec<Spanned<BTreeMap<String, String>>>,
 }
 
 impl FluxKustomization {
@@ -621,6 +623,14 @@ fn read_flux_kustomization(root: &Node, origin: Origin) -> FluxKustomization {
         name_suffix: string_at(root, &["spec", "nameSuffix"]).filter(|s| !s.value.is_empty()),
         components: string_list(root.path(&["spec", "components"])),
         patches: read_patches(root.path(&["spec", "patches"])),
+        common_labels: root
+            .path(&["spec", "commonMetadata", "labels"])
+            .map(|labels| Spanned {
+                value: string_map(Some(labels)),
+                range: labels.range.clone(),
+            })
+            .into_iter()
+            .collect(),
         origin,
     }
 }

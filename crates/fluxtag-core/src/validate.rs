@@ -260,12 +260,13 @@ pub fn object_diagnostics(index: &Index, compiled: &[CompiledPolicy]) -> Vec<Dia
 fn renamed_repository_help(index: &Index, namespace: Option<&str>, name: &str) -> String {
     let renamed = index.repositories().iter().find(|r| {
         r.name != name
-            && r.name.contains(name)
+            && r.built.written_name.as_deref() == Some(name)
+            && r.built.name.is_some()
             && (namespace.is_none() || r.namespace.is_none() || r.namespace.as_deref() == namespace)
     });
-    match renamed {
-        Some(repository) => format!(
-            "ImageRepository {} exists: a namePrefix or nameSuffix renamed it, and kustomize does not rename spec.imageRepositoryRef.name; write `{}` there",
+    match renamed.and_then(|r| Some((r, r.built.name.as_deref()?))) {
+        Some((repository, how)) => format!(
+            "ImageRepository {name} is built as {} (its name is made by {how}), and kustomize does not rename spec.imageRepositoryRef.name; write `{}` there",
             repository.display_name(),
             repository.name
         ),

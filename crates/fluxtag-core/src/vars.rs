@@ -26,6 +26,22 @@ impl Substituted {
     }
 }
 
+/// Replaces the variables as [`substitute`] does, and a variable with neither a value nor a
+/// default with the empty string: what kustomize-controller does when every value is known
+/// (`postBuild.substitute` alone, no `substituteFrom`; its non-strict default).
+pub fn substitute_unset_empty(text: &str, vars: &BTreeMap<String, String>) -> String {
+    match substitute(text, vars) {
+        Substituted::Plain(s) | Substituted::Resolved(s) => s,
+        Substituted::Unresolved(missing) => {
+            let mut all = vars.clone();
+            for name in missing {
+                all.insert(name, String::new());
+            }
+            substitute(text, &all).known().unwrap_or(text).to_string()
+        }
+    }
+}
+
 /// Replaces `${VAR}`, `${VAR:=default}` and `${VAR:-default}` with values from `vars`.
 pub fn substitute(text: &str, vars: &BTreeMap<String, String>) -> Substituted {
     if !text.contains("${") {
@@ -68,6 +84,14 @@ pub fn substitute(text: &str, vars: &BTreeMap<String, String>) -> Substituted {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// kustomize-controller (non-strict): an unset variable without a default becomes "".
+    #[test]
+    fn unset_variables_are_empty_when_every_value_is_known() {
+        let vars = BTreeMap::from([("A".to_string(), "a".to_string())]);
+        assert_eq!(substitute_unset_empty("p${UNDEF}-${A}", &vars), "p-a");
+        assert_eq!(substitute_unset_empty("${UNDEF:=d}", &vars), "d");
+    }
 
     #[test]
     fn substitution() {

@@ -624,3 +624,353 @@ value: ghcr.io/org/app:${version} # {\"$imagepolicy\": \"flux-system:app\"}
     assert!(!out.contains("stale"), "{out}");
     insta::assert_snapshot!(out);
 }
+
+/// An ImagePolicy named `name` (no namespace written) selecting from ImageRepository `app`,
+/// in `path`, with `extra` under `metadata`.
+fn policy_at(path: &str, name: &str, extra: &str) -> String {
+    format!(
+        "# -- {path}
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImagePolicy
+metadata:
+  name: {name}
+{extra}spec:
+  imageRepositoryRef:
+    name: app
+  policy:
+    semver:
+      range: '>=1.0.0'
+"
+    )
+}
+
+/// Issue 10, differences §5 (one object, several instances): two clusters build the same
+/// `apps/` with different substitutions; each instance exists in the cluster that builds it,
+/// so both literal names are found, and a third is not.
+#[test]
+fn two_clusters_build_the_same_app() {
+    let cluster = |name: &str| {
+        format!(
+            "# -- clusters/{name}/apps.yaml
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: apps
+  namespace: flux-system
+spec:
+  path: ./apps
+  postBuild:
+    substitute:
+      cluster_name: {name}
+"
+        )
+    };
+    let fixture = cluster("c1")
+        + &cluster("c2")
+        + &objects("${cluster_name}-app", "flux-system")
+        + "# -- apps/deploy.yaml
+c1: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"flux-system:c1-app\"}
+c2: ghcr.io/org/app:2.0.0 # {\"$imagepolicy\": \"flux-system:c2-app\"}
+c3: ghcr.io/org/app:2.0.0 # {\"$imagepolicy\": \"flux-system:c3-app\"}
+";
+    let out = check(&fixture, TAGS);
+    assert!(!out.contains("repository-not-found"), "{out}");
+    insta::assert_snapshot!(out);
+}
+
+/// Issue 10, differences §5 (kustomize overlays): a base policy without a rule, completed by a
+/// patch in the overlay that moves it to namespace `staging`, renamed by a `namePrefix` one
+/// level further out; the Flux Kustomization builds the outermost overlay.
+#[test]
+fn overlays_three_levels_deep() {
+    let fixture = "# -- clusters/eu.yaml
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: eu
+  namespace: flux-system
+spec:
+  path: ./apps/staging/eu
+# -- apps/base/kustomization.yaml
+resources:
+  - image.yaml
+# -- apps/base/image.yaml
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageRepository
+metadata:
+  name: app
+spec:
+  image: ghcr.io/org/app
+  interval: 5m
+---
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImagePolicy
+metadata:
+  name: app
+spec:
+  imageRepositoryRef:
+    name: app
+# -- apps/staging/kustomization.yaml
+namespace: staging
+resources:
+  - ../base
+patches:
+  - path: range.yaml
+# -- apps/staging/range.yaml
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImagePolicy
+metadata:
+  name: app
+spec:
+  policy:
+    semver:
+      range: '>=1.0.0'
+# -- apps/staging/eu/kustomization.yaml
+namePrefix: eu-
+resources:
+  - ..
+# -- deploy.yaml
+built: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"staging:eu-app\"}
+unprefixed: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"staging:app\"}
+";
+    let out = check(fixture, TAGS);
+    assert!(out.contains("staging:eu-app"), "{out}");
+    insta::assert_snapshot!(out);
+}
+
+/// Issue 10, differences §5: kustomize's `commonLabels` and `labels[].pairs`, and a Flux
+/// Kustomization's `spec.commonMetadata.labels`, label every object they build, and a
+/// `policySelector` matches the built labels (flux-semantics §1.4).
+#[test]
+fn common_labels_decide_the_policy_selector() {
+    let fixture = "# -- clusters/team-c.yaml
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: team-c
+  namespace: flux-system
+spec:
+  path: ./team-c
+  commonMetadata:
+    labels:
+      team: a
+# -- team-a/kustomization.yaml
+namespace: flux-system
+commonLabels:
+  team: a
+resources:
+  - policy.yaml
+# -- team-b/kustomization.yaml
+namespace: flux-system
+labels:
+  - pairs:
+      team: b
+resources:
+  - policy.yaml
+# -- repository.yaml
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageRepository
+metadata:
+  name: app
+  namespace: flux-system
+spec:
+  image: ghcr.io/org/app
+  interval: 5m
+# -- automation.yaml
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageUpdateAutomation
+metadata:
+  name: team-a
+  namespace: flux-system
+spec:
+  policySelector:
+    matchLabels:
+      team: a
+  update:
+    path: ./
+    strategy: Setters
+"
+    .to_string()
+        + &policy_at("team-a/policy.yaml", "a", "")
+        + &policy_at("team-b/policy.yaml", "b", "")
+        + &policy_at("team-c/policy.yaml", "c", "  namespace: flux-system\n")
+        + "# -- deploy.yaml
+a: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"flux-system:a\"}
+b: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"flux-system:b\"}
+c: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"flux-system:c\"}
+";
+    let out = check(&fixture, TAGS);
+    assert!(
+        out.contains("policy-not-in-automation deploy.yaml:2"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("policy-not-in-automation deploy.yaml:1"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("policy-not-in-automation deploy.yaml:3"),
+        "{out}"
+    );
+    insta::assert_snapshot!(out);
+}
+
+/// Issue 10, differences §5: kustomize's own `namePrefix`/`nameSuffix` rename the objects it
+/// builds (as the Flux Kustomization's do), not `spec.imageRepositoryRef.name`.
+#[test]
+fn kustomize_name_prefix_and_suffix() {
+    let fixture = "# -- apps/kustomization.yaml
+namespace: flux-system
+namePrefix: dev-
+nameSuffix: -v2
+resources:
+  - image.yaml
+"
+    .to_string()
+        + &objects("app", "flux-system")
+        + "# -- deploy.yaml
+built: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"flux-system:dev-app-v2\"}
+written: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"flux-system:app\"}
+";
+    let out = check(&fixture, TAGS);
+    assert!(out.contains("repository-not-found"), "{out}");
+    insta::assert_snapshot!(out);
+}
+
+/// Issue 10, differences §5: a Flux Kustomization's `spec.components` (relative to
+/// `spec.path`) bring their objects and transformations, and its `spec.patches` apply last.
+#[test]
+fn flux_components_and_patches() {
+    let fixture = "# -- clusters/prod.yaml
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: web
+  namespace: flux-system
+spec:
+  path: ./apps/web
+  targetNamespace: prod
+  components:
+    - ../../components/image
+  patches:
+    - target:
+        kind: ImagePolicy
+      patch: |
+        - op: replace
+          path: /spec/policy/semver/range
+          value: '<1.10.0'
+# -- apps/web/kustomization.yaml
+resources:
+  - config.yaml
+# -- apps/web/config.yaml
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: web
+# -- components/image/kustomization.yaml
+apiVersion: kustomize.config.k8s.io/v1alpha1
+kind: Component
+resources:
+  - image.yaml
+"
+    .to_string()
+        + &objects("web", "flux-system").replace("apps/image.yaml", "components/image/image.yaml")
+        + "# -- apps/web/deploy.yaml
+image: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"prod:web\"}
+";
+    let out = check(&fixture, TAGS);
+    // The patched range `<1.10.0` keeps 1.9.0 current (the written `>=1.0.0` would not).
+    assert!(out.contains("1.9.0\") current"), "{out}");
+    insta::assert_snapshot!(out);
+}
+
+/// Issue 10, differences §5: an object annotated `kustomize.toolkit.fluxcd.io/substitute:
+/// disabled` keeps its `${VAR}` text (kustomize-controller skips its substitution).
+#[test]
+fn substitution_can_be_disabled() {
+    let fixture = flux_kustomization("")
+        + &objects("${cluster_name}-app", "flux-system").replacen(
+            "  namespace: flux-system\nspec:\n  imageRepositoryRef",
+            "  namespace: flux-system\n  annotations:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\nspec:\n  imageRepositoryRef",
+            1,
+        )
+        + "# -- apps/deploy.yaml
+image: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"flux-system:c1-app\"}
+";
+    let out = check(&fixture, TAGS);
+    assert!(out.contains("policy-not-found"), "{out}");
+    insta::assert_snapshot!(out);
+}
+
+/// Issue 10, differences §5: a parent Flux Kustomization's `postBuild.substitute` reaches the
+/// child Kustomization it applies (its `spec.path` and its own substitutions).
+#[test]
+fn parents_substitute_child_kustomizations() {
+    let fixture = "# -- clusters/c1/flux-system/sync.yaml
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: flux-system
+  namespace: flux-system
+spec:
+  path: ./clusters/c1
+  postBuild:
+    substitute:
+      cluster: c1
+# -- clusters/c1/apps.yaml
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: apps
+  namespace: flux-system
+spec:
+  path: ./apps/${cluster}
+  postBuild:
+    substitute:
+      apps_namespace: ${cluster}-apps
+"
+    .to_string()
+        + &objects("app", "${apps_namespace}").replace("apps/image.yaml", "apps/c1/image.yaml")
+        + "# -- apps/c1/deploy.yaml
+image: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"c1-apps:app\"}
+";
+    let out = check(&fixture, TAGS);
+    assert!(out.contains("is stale: ImagePolicy c1-apps/app"), "{out}");
+    insta::assert_snapshot!(out);
+}
+
+/// Issue 10 (provenance): how an instance was built is kept, in words with `path:line`: the
+/// Flux Kustomization that applies it, the namespace's source, and the values that made the name.
+#[test]
+fn provenance_of_an_instance() {
+    let fixture = flux_kustomization("  targetNamespace: team\n")
+        + &objects("${cluster_name}-app", "flux-system");
+    let files = files(&fixture);
+    let mut parser = Parser::new();
+    let analyses: Vec<_> = files
+        .iter()
+        .map(|(path, text)| analyze_file(&mut parser, path, text.as_bytes()))
+        .collect();
+    let index = Index::build(analyses, &|_| None);
+    let [policy] = index.policies() else {
+        panic!("one instance expected: {:?}", index.policies());
+    };
+    assert_eq!(policy.name, "c1-app");
+    assert_eq!(policy.namespace.as_deref(), Some("team"));
+    assert_eq!(
+        policy.built.applied_by.as_deref(),
+        Some("Flux Kustomization apps (clusters/c1/apps.yaml:1)")
+    );
+    assert_eq!(
+        policy.built.namespace.as_deref(),
+        Some(
+            "`spec.targetNamespace: team` of Flux Kustomization apps (clusters/c1/apps.yaml:11) overrides `metadata.namespace: flux-system`"
+        )
+    );
+    assert_eq!(
+        policy.built.name.as_deref(),
+        Some(
+            "`${cluster_name}-app` with cluster_name=c1 from postBuild.substitute of Flux Kustomization apps (clusters/c1/apps.yaml:1)"
+        )
+    );
+}

@@ -8,7 +8,8 @@
 //! below the path). The build of an instance is, in order: the steps of the kustomize chain
 //! up to `spec.path` (patches, `namespace:`, `namePrefix`/`nameSuffix`, `commonLabels`/`labels`),
 //! the Flux Kustomization's `spec.components`, then its own overlay (`spec.patches`,
-//! `spec.targetNamespace`, `spec.namePrefix`/`nameSuffix`), then `postBuild.substitute` over
+//! `spec.targetNamespace`, `spec.namePrefix`/`nameSuffix`, `spec.commonMetadata.labels`), then
+//! `postBuild.substitute` over
 //! every string of the result, unless the object opts out with the
 //! `kustomize.toolkit.fluxcd.io/substitute: disabled` annotation or label. `substituteFrom`
 //! values live in the cluster: a variable only they could set keeps its `${VAR}` text.
@@ -24,7 +25,7 @@ use std::collections::BTreeMap;
 use crate::analysis::FileAnalysis;
 use crate::flux::FluxKustomization;
 use crate::kustomize::{self, Built, Chain, KustomizeView, PatchRoots, Place, Step, apply_steps};
-use crate::vars::substitute;
+use crate::vars::{substitute, substitute_unset_empty};
 use crate::yaml::{Node, NodeValue};
 
 use super::is_under;
@@ -117,9 +118,9 @@ impl<'a, P: PatchRoots> Builder<'a, P> {
         let chains = self.kustomize.chains_of(path);
         let mut out: Vec<Application<'a>> = Vec::new();
         let mut push = |builder: &'a FluxKustomization, chain: Option<Chain>| {
-            let seen = out.iter().any(|a| {
-                a.builder.is_some_and(|b| std::ptr::eq(b, builder)) && a.chain == chain
-            });
+            let seen = out
+                .iter()
+                .any(|a| a.builder.is_some_and(|b| std::ptr::eq(b, builder)) && a.chain == chain);
             if !seen {
                 out.push(Application {
                     builder: Some(builder),
@@ -264,7 +265,7 @@ impl<'a, P: PatchRoots> Builder<'a, P> {
                     .map(|n| (n.value.as_str(), n.range.start)),
                 name_prefix: builder.name_prefix.as_ref(),
                 name_suffix: builder.name_suffix.as_ref(),
-                labels: &[],
+                labels: &builder.common_labels,
             });
         }
         let built = apply_steps(&steps, root, self.patch_roots);
@@ -290,12 +291,24 @@ impl<'a, P: PatchRoots> Builder<'a, P> {
             && !opts_out_of_substitution(&instance.root)
         {
             let before = name_of(&instance.root).map(str::to_string);
-            substitute_strings(&mut instance.root, &builder.substitute);
+            substitute_strings(
+                &mut instance.root,
+                &builder.substitute,
+                !builder.substitute_from,
+            );
             if let Some(before) = before
                 && name_of(&instance.root) != Some(before.as_str())
             {
+                let values: Vec<String> = variables_in(&before)
+                    .into_iter()
+                    .map(|name| match builder.substitute.get(name) {
+                        Some(value) => format!("{name}={value}"),
+                        None => format!("{name} unset"),
+                    })
+                    .collect();
                 let words = format!(
-                    "`{before}` with postBuild.substitute of Flux Kustomization {} ({})",
+                    "`{before}` with {} from postBuild.substitute of Flux Kustomization {} ({})",
+                    values.join(", "),
                     builder.display_name(),
                     self.at(&builder.origin.path, builder.origin.range.start)
                 );
@@ -357,20 +370,33 @@ impl<'a, P: PatchRoots> Builder<'a, P> {
         let steps: Vec<String> = built
             .renamed_by
             .iter()
-            .map(|p| {
+            .map(|(p, did)| {
                 if p.what.starts_with("Flux Kustomization") {
-                    format!(
-                        "namePrefix/nameSuffix of {} ({})",
-                        p.what,
-                        self.at_place(&p.place)
-                    )
+                    format!("{did} of {} ({})", p.what, self.at_place(&p.place))
                 } else {
-                    format!("namePrefix/nameSuffix in {}", self.at_place(&p.place))
+                    format!("{did} in {}", self.at_place(&p.place))
                 }
             })
             .collect();
         Some(steps.join(", "))
     }
+}
+
+/// The names of the `${VAR}` variables of `text`, in order.
+fn variables_in(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else { break };
+        let inner = &after[..end];
+        let name = inner.split([':', '=']).next().unwrap_or(inner);
+        if !out.contains(&name) {
+            out.push(name);
+        }
+        rest = &after[end + 1..];
+    }
+    out
 }
 
 /// `metadata.name` of a root.
@@ -388,29 +414,37 @@ fn opts_out_of_substitution(root: &Node) -> bool {
     })
 }
 
-/// Substitutes `${VAR}` in every string (keys and values) of `node`. A string with a variable
-/// that has no value here keeps its text (its value may come from `substituteFrom`, in the
-/// cluster). Ranges are kept: findings still point at what the user wrote.
-pub(super) fn substitute_strings(node: &mut Node, vars: &BTreeMap<String, String>) {
+/// Substitutes `${VAR}` in every string (keys and values) of `node`. With `all_known` (no
+/// `substituteFrom`), a variable without a value becomes empty, as kustomize-controller does;
+/// otherwise a string with such a variable keeps its text (its value may come from
+/// `substituteFrom`, in the cluster). Ranges are kept: findings still point at what the user
+/// wrote.
+pub(super) fn substitute_strings(
+    node: &mut Node,
+    vars: &BTreeMap<String, String>,
+    all_known: bool,
+) {
     match &mut node.value {
         NodeValue::Scalar(scalar) => {
-            if scalar.value.contains("${")
-                && let Some(text) = substitute(&scalar.value, vars).known()
-            {
-                scalar.value = text.to_string();
+            if scalar.value.contains("${") {
+                if all_known {
+                    scalar.value = substitute_unset_empty(&scalar.value, vars);
+                } else if let Some(text) = substitute(&scalar.value, vars).known() {
+                    scalar.value = text.to_string();
+                }
             }
         }
         NodeValue::Mapping(entries) => {
             for entry in entries {
-                substitute_strings(&mut entry.key, vars);
+                substitute_strings(&mut entry.key, vars, all_known);
                 if let Some(value) = &mut entry.value {
-                    substitute_strings(value, vars);
+                    substitute_strings(value, vars, all_known);
                 }
             }
         }
         NodeValue::Sequence(items) => {
             for item in items.iter_mut().filter_map(|i| i.value.as_mut()) {
-                substitute_strings(item, vars);
+                substitute_strings(item, vars, all_known);
             }
         }
         NodeValue::Alias(_) => {}

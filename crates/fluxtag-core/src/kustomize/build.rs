@@ -70,8 +70,9 @@ pub struct Built {
     pub namespace: Option<Provenance>,
     /// `metadata.namespace` as written in the object's file, when a step overrode it.
     pub overridden_namespace: Option<String>,
-    /// The steps that renamed the object, innermost first.
-    pub renamed_by: Vec<Provenance>,
+    /// The steps that renamed the object, innermost first, each with what it did
+    /// (`` namePrefix `dev-` ``).
+    pub renamed_by: Vec<(Provenance, String)>,
     /// The steps that added labels, innermost first.
     pub labelled_by: Vec<Provenance>,
     /// Paths of the files whose patches changed the document, innermost first.
@@ -113,7 +114,8 @@ pub fn apply_steps(steps: &[Step<'_>], root: &Node, patch_files: &impl PatchRoot
                 );
             }
         }
-        if !same_node(&before, &built.root, true) && !built.patched_by.iter().any(|p| p == step.path)
+        if !same_node(&before, &built.root, true)
+            && !built.patched_by.iter().any(|p| p == step.path)
         {
             built.patched_by.push(step.path.to_string());
         }
@@ -145,7 +147,12 @@ pub fn apply_steps(steps: &[Step<'_>], root: &Node, patch_files: &impl PatchRoot
                 .name_prefix
                 .or(step.name_suffix)
                 .map_or(0, |p| p.range.start);
-            built.renamed_by.push(provenance(offset));
+            let did = match (prefix.is_empty(), suffix.is_empty()) {
+                (false, false) => format!("namePrefix `{prefix}` and nameSuffix `{suffix}`"),
+                (false, true) => format!("namePrefix `{prefix}`"),
+                _ => format!("nameSuffix `{suffix}`"),
+            };
+            built.renamed_by.push((provenance(offset), did));
         }
         for labels in step.labels {
             if labels.value.is_empty() {
@@ -188,7 +195,11 @@ fn mapping_in<'a>(entries: &'a mut Vec<Entry>, key: &str) -> Option<&'a mut Vec<
 
 /// Sets the string `key` of `entries`, keeping the range of a value it replaces.
 fn set_str(entries: &mut Vec<Entry>, key: &str, value: &str) {
-    match entries.iter_mut().rev().find(|e| e.key.as_str() == Some(key)) {
+    match entries
+        .iter_mut()
+        .rev()
+        .find(|e| e.key.as_str() == Some(key))
+    {
         Some(entry) => match &mut entry.value {
             Some(Node {
                 value: NodeValue::Scalar(Scalar { value: old, .. }),

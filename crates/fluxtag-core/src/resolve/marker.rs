@@ -160,6 +160,9 @@ impl<'a> Context<'a> {
 
     /// The `policy-not-found` finding, with a did-you-mean fix when a name is close.
     fn policy_not_found(&self, path: &str, marker: &Marker, target: &PolicyTarget) -> Diagnostic {
+        if let Some(d) = self.renamed_policy(path, marker, target) {
+            return d;
+        }
         let wanted = format!("{}:{}", target.namespace, target.name);
         // The most common real mistake is the namespace (fluxcd/flux2#2853): a policy of that
         // name in other namespaces comes first, and the help says where it is.
@@ -224,6 +227,49 @@ impl<'a> Context<'a> {
                 target.name, target.namespace
             )),
         }
+    }
+
+    /// The `policy-not-found` finding when the marker names a policy as written but the build
+    /// renames it (a `namePrefix`/`nameSuffix` or a substitution): the built name as the fix,
+    /// and how it was built as the reason.
+    fn renamed_policy(
+        &self,
+        path: &str,
+        marker: &Marker,
+        target: &PolicyTarget,
+    ) -> Option<Diagnostic> {
+        let policy = self.index.policies().iter().find(|p| {
+            p.namespace.as_deref() == Some(target.namespace.as_str())
+                && p.built.written_name.as_deref() == Some(target.name.as_str())
+                && p.name != target.name
+        })?;
+        let how = policy.built.name.as_deref()?;
+        let replacement = format!(
+            "{}:{}{}",
+            target.namespace,
+            policy.name,
+            target.kind.suffix()
+        );
+        Some(
+            Diagnostic::new(
+                Code::PolicyNotFound,
+                path,
+                marker.reference_range.clone(),
+                format!(
+                    "no ImagePolicy {}/{} in the cluster: the one written as {} is built as {}; Flux ignores this marker",
+                    target.namespace, target.name, target.name, policy.name
+                ),
+            )
+            .with_help(format!("did you mean `{replacement}`? the name is made by {how}"))
+            .with_fix(Fix {
+                title: format!("Change to `{replacement}`"),
+                edits: vec![Edit {
+                    range: marker.reference_range.clone(),
+                    new_text: replacement,
+                }],
+                applicability: Applicability::Unsafe,
+            }),
+        )
     }
 
     /// Whether Flux would apply the marker (spec §1.4): `namespace-assumed` when the policy was
@@ -317,7 +363,11 @@ fn templated_reference(
         if candidates.len() >= 3 {
             break;
         }
-        if template_matches(&marker.reference, key) && !candidates.contains(key) {
+        // A policy whose own name is still templated is no literal to write.
+        if !key.contains("${")
+            && template_matches(&marker.reference, key)
+            && !candidates.contains(key)
+        {
             candidates.push(key.clone());
         }
     }

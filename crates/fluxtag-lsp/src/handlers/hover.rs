@@ -172,11 +172,7 @@ fn provenance(out: &mut String, entry: &fluxtag_core::index::PolicyEntry) {
         let _ = writeln!(out, "- namespace `{namespace}`: {source}");
     }
     if let (Some(how), Some(written)) = (&entry.built.name, &entry.built.written_name) {
-        let _ = writeln!(
-            out,
-            "- name `{}` built from `{written}`: {how}",
-            entry.name
-        );
+        let _ = writeln!(out, "- name `{}` built from `{written}`: {how}", entry.name);
     }
 }
 
