@@ -974,3 +974,70 @@ fn provenance_of_an_instance() {
         )
     );
 }
+
+/// Issue 10 (instances per cluster): an automation sees only the policies of its own cluster.
+/// Each cluster's bootstrap `flux-system` Kustomization applies its directory; the policy is
+/// only in cluster a, the only automation only in cluster b.
+#[test]
+fn automations_see_only_their_cluster() {
+    let bootstrap = |cluster: &str| {
+        format!(
+            "# -- clusters/{cluster}/flux-system/sync.yaml
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: flux-system
+  namespace: flux-system
+spec:
+  path: ./clusters/{cluster}
+"
+        )
+    };
+    let fixture = bootstrap("a")
+        + &bootstrap("b")
+        + &objects("app", "flux-system").replace("apps/image.yaml", "clusters/a/image.yaml")
+        + "# -- clusters/b/automation.yaml
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageUpdateAutomation
+metadata:
+  name: bot
+  namespace: flux-system
+spec:
+  update:
+    path: ./apps
+    strategy: Setters
+# -- apps/deploy.yaml
+image: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"flux-system:app\"}
+";
+    let out = check(&fixture, TAGS);
+    assert!(out.contains("is in another cluster"), "{out}");
+    insta::assert_snapshot!(out);
+}
+
+/// Issue 10 (messages): the did-you-mean for a wrong namespace says when the policy it names
+/// would not be applied either (the automation is in another namespace), instead of offering a
+/// fix that does not fix.
+#[test]
+fn wrong_namespace_suggestion_says_when_it_would_not_apply() {
+    let fixture = flux_kustomization("  targetNamespace: apps\n")
+        + &objects("app", "flux-system")
+        + "# -- automation.yaml
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageUpdateAutomation
+metadata:
+  name: bot
+  namespace: flux-system
+spec:
+  update:
+    path: ./
+    strategy: Setters
+# -- deploy.yaml
+image: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"flux-system:app\"}
+";
+    let out = check(&fixture, TAGS);
+    assert!(
+        out.contains("but no ImageUpdateAutomation applies that policy"),
+        "{out}"
+    );
+    insta::assert_snapshot!(out);
+}

@@ -20,7 +20,7 @@
 //! This module owns the build of instances and the words of their provenance. It must not do
 //! I/O, must not look up markers, and must not panic on any input.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::analysis::FileAnalysis;
 use crate::flux::FluxKustomization;
@@ -47,6 +47,10 @@ pub struct BuiltFrom {
     pub name: Option<String>,
     /// `metadata.name` as written.
     pub written_name: Option<String>,
+    /// The clusters this instance is in: the root Flux Kustomizations (those no other one
+    /// applies, such as a bootstrap's `flux-system`) above the one that applies it, in
+    /// words. Empty when unknown (no Flux Kustomization applies it): any cluster.
+    pub clusters: BTreeSet<String>,
 }
 
 /// One instance of an object document: its root as built and how it was built.
@@ -55,14 +59,17 @@ pub(super) struct Instance {
     pub root: Node,
     /// How.
     pub built_from: BuiltFrom,
-    /// The `${VAR}` values it was substituted with.
-    pub vars: BTreeMap<String, String>,
+    /// The position of the Flux Kustomization that applies it, in
+    /// [`Builder::flux_kustomizations`].
+    pub builder: Option<usize>,
 }
 
 /// One way a file is applied: by a Flux Kustomization (or none), through a kustomize chain
 /// (or none).
 struct Application<'a> {
     builder: Option<&'a FluxKustomization>,
+    /// The builder's position in [`Builder::flux_kustomizations`].
+    builder_index: Option<usize>,
     chain: Option<Chain>,
 }
 
@@ -73,6 +80,9 @@ pub(super) struct Builder<'a, P: PatchRoots> {
     pub flux_kustomizations: &'a [FluxKustomization],
     pub files: &'a BTreeMap<String, FileAnalysis>,
     pub patch_roots: &'a P,
+    /// The clusters of each of `flux_kustomizations` (same order; may be shorter, then
+    /// unknown).
+    pub clusters: &'a [BTreeSet<String>],
 }
 
 impl<'a, P: PatchRoots> Builder<'a, P> {
@@ -117,31 +127,32 @@ impl<'a, P: PatchRoots> Builder<'a, P> {
     fn applications(&self, path: &str) -> Vec<Application<'a>> {
         let chains = self.kustomize.chains_of(path);
         let mut out: Vec<Application<'a>> = Vec::new();
-        let mut push = |builder: &'a FluxKustomization, chain: Option<Chain>| {
+        let mut push = |index: usize, builder: &'a FluxKustomization, chain: Option<Chain>| {
             let seen = out
                 .iter()
                 .any(|a| a.builder.is_some_and(|b| std::ptr::eq(b, builder)) && a.chain == chain);
             if !seen {
                 out.push(Application {
                     builder: Some(builder),
+                    builder_index: Some(index),
                     chain,
                 });
             }
         };
         let all: &'a [FluxKustomization] = self.flux_kustomizations;
-        for builder in all {
+        for (index, builder) in all.iter().enumerate() {
             let Some(dir) = &builder.path else { continue };
             if self.kustomize.has_kustomization(dir) {
                 for chain in &chains {
                     if let Some(cut) = self.kustomize.cut_at(chain, dir) {
-                        push(builder, Some(cut));
+                        push(index, builder, Some(cut));
                     }
                 }
             } else if is_under(path, dir) {
                 // Flux generates a kustomization listing the manifests below `dir` and the
                 // outermost directories below it that hold a kustomization.
                 if self.topmost_kustomization_below(dir, path).is_none() {
-                    push(builder, None);
+                    push(index, builder, None);
                 }
                 for chain in &chains {
                     for listed in self
@@ -151,7 +162,7 @@ impl<'a, P: PatchRoots> Builder<'a, P> {
                         .filter(|d| self.is_listed_by_generated(dir, d))
                     {
                         if let Some(cut) = self.kustomize.cut_at(chain, listed) {
-                            push(builder, Some(cut));
+                            push(index, builder, Some(cut));
                         }
                     }
                 }
@@ -160,7 +171,7 @@ impl<'a, P: PatchRoots> Builder<'a, P> {
                 let component = kustomize::join(dir, component);
                 for chain in &chains {
                     if let Some(cut) = self.kustomize.cut_at(chain, &component) {
-                        push(builder, Some(cut));
+                        push(index, builder, Some(cut));
                     }
                 }
             }
@@ -169,12 +180,14 @@ impl<'a, P: PatchRoots> Builder<'a, P> {
             if chains.is_empty() {
                 out.push(Application {
                     builder: None,
+                    builder_index: None,
                     chain: None,
                 });
             }
             for chain in chains {
                 out.push(Application {
                     builder: None,
+                    builder_index: None,
                     chain: Some(chain),
                 });
             }
@@ -282,9 +295,14 @@ impl<'a, P: PatchRoots> Builder<'a, P> {
                 namespace: self.namespace_words(&built),
                 name: self.rename_words(&built),
                 written_name,
+                clusters: application
+                    .builder_index
+                    .and_then(|i| self.clusters.get(i))
+                    .cloned()
+                    .unwrap_or_default(),
             },
             root: built.root,
-            vars: BTreeMap::new(),
+            builder: application.builder_index,
         };
         if let Some(builder) = application.builder
             && (!builder.substitute.is_empty() || builder.substitute_from)
@@ -317,7 +335,6 @@ impl<'a, P: PatchRoots> Builder<'a, P> {
                     None => words,
                 });
             }
-            instance.vars = builder.substitute.clone();
         }
         instance
     }

@@ -8,7 +8,7 @@
 //! the few methods that keep it consistent), so every lookup sees the same repository. It does no
 //! I/O (patch files come in through a closure) and never sees tags: [`crate::resolve`] adds them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use fluxtag_policy::image_ref::{ImageRef, ImageRefError};
 
@@ -207,25 +207,59 @@ impl Index {
             flux_kustomizations: &written_kustomizations,
             files: &index.files,
             patch_roots: &patch_roots,
+            clusters: &[],
         };
-        let mut flux_kustomizations: Vec<FluxKustomization> = Vec::new();
-        for written in &written_kustomizations {
-            for (object, _) in built_objects(&parents, &written.origin, &index.files) {
-                if let FluxObject::FluxKustomization(k) = object
-                    && !flux_kustomizations.iter().any(|o| same_build(o, &k))
-                {
-                    flux_kustomizations.push(k);
+        // Each written Flux Kustomization as its parents build it, with the parent's position.
+        let mut children: Vec<(FluxKustomization, usize, Option<usize>)> = Vec::new();
+        for (position, written) in written_kustomizations.iter().enumerate() {
+            for (object, _, parent) in built_objects(&parents, &written.origin, &index.files) {
+                if let FluxObject::FluxKustomization(k) = object {
+                    children.push((k, position, parent.filter(|&p| p != position)));
                 }
             }
         }
-        if flux_kustomizations.is_empty() {
-            flux_kustomizations = written_kustomizations.clone();
+        let roots = cluster_roots(written_kustomizations.len(), &children);
+        let root_words: Vec<String> = written_kustomizations
+            .iter()
+            .map(|k| {
+                let line = index
+                    .files
+                    .get(&k.origin.path)
+                    .map_or(1, |f| f.lines.line_of(k.origin.range.start) + 1);
+                format!(
+                    "Flux Kustomization {} ({}:{line})",
+                    k.display_name(),
+                    k.origin.path
+                )
+            })
+            .collect();
+        let mut flux_kustomizations: Vec<FluxKustomization> = Vec::new();
+        let mut clusters: Vec<BTreeSet<String>> = Vec::new();
+        for (k, position, parent) in children {
+            let of: BTreeSet<String> = roots
+                .get(parent.unwrap_or(position))
+                .into_iter()
+                .flatten()
+                .filter_map(|&r| root_words.get(r).cloned())
+                .collect();
+            match flux_kustomizations.iter().position(|o| same_build(o, &k)) {
+                Some(existing) => {
+                    if let Some(set) = clusters.get_mut(existing) {
+                        set.extend(of);
+                    }
+                }
+                None => {
+                    flux_kustomizations.push(k);
+                    clusters.push(of);
+                }
+            }
         }
         let builder = Builder {
             kustomize: &index.kustomize,
             flux_kustomizations: &flux_kustomizations,
             files: &index.files,
             patch_roots: &patch_roots,
+            clusters: &clusters,
         };
         let mut policies = Vec::new();
         let mut repositories = Vec::new();
@@ -240,7 +274,7 @@ impl Index {
                     FluxObject::Automation(a) => &a.origin,
                     _ => continue,
                 };
-                for (built, built_from) in built_objects(&builder, origin, &index.files) {
+                for (built, built_from, _) in built_objects(&builder, origin, &index.files) {
                     match built {
                         FluxObject::Policy(p) => policies.push(policy_entry(p, built_from)),
                         FluxObject::Repository(r) => {
@@ -365,6 +399,7 @@ impl Index {
             flux_kustomizations: &self.flux_kustomizations,
             files: &self.files,
             patch_roots: &no_patches,
+            clusters: &[],
         }
         .variables_for(path)
     }
@@ -427,14 +462,27 @@ impl Index {
     }
 
     /// Whether any ImageUpdateAutomation would apply policy `policy` to a marker in `path`, and
-    /// if not, why (spec §1.4: same namespace, `policySelector`, `update.path`).
+    /// if not, why (spec §1.4: same namespace, `policySelector`, `update.path`; and the same
+    /// cluster: an automation sees only the policies of the cluster it runs in).
     pub fn automation_verdict(&self, policy: &PolicyEntry, path: &str) -> Result<(), String> {
         if self.automations.is_empty() {
             return Ok(()); // the automation may live in another repository
         }
         let mut reasons: Vec<String> = Vec::new();
         for automation in &self.automations {
-            let reason = if automation.namespace.is_some()
+            let reason = if !automation.built.clusters.is_empty()
+                && !policy.built.clusters.is_empty()
+                && automation
+                    .built
+                    .clusters
+                    .is_disjoint(&policy.built.clusters)
+            {
+                format!(
+                    "is in another cluster (under {}; the policy is under {})",
+                    words_of(&automation.built.clusters),
+                    words_of(&policy.built.clusters)
+                )
+            } else if automation.namespace.is_some()
                 && policy.namespace.is_some()
                 && automation.namespace != policy.namespace
             {
@@ -484,13 +532,14 @@ impl Index {
     }
 }
 
-/// Every instance of the object document at `origin`, read back as an object (the document
-/// as written when its root is not in the analysis).
+/// Every instance of the object document at `origin`, read back as an object, with the
+/// position of the Flux Kustomization that applies it (nothing when its root is not in the
+/// analysis).
 fn built_objects<P: PatchRoots>(
     builder: &Builder<'_, P>,
     origin: &flux::Origin,
     files: &BTreeMap<String, FileAnalysis>,
-) -> Vec<(FluxObject, BuiltFrom)> {
+) -> Vec<(FluxObject, BuiltFrom, Option<usize>)> {
     let Some(root) = files.get(&origin.path).and_then(|analysis| {
         analysis
             .object_roots
@@ -506,7 +555,52 @@ fn built_objects<P: PatchRoots>(
         .filter_map(|instance| {
             let object =
                 kustomize::read_object_from_root(&origin.path, origin.document, &instance.root)?;
-            Some((object, instance.built_from))
+            Some((object, instance.built_from, instance.builder))
+        })
+        .collect()
+}
+
+/// The root Flux Kustomizations above each of `count` written ones (by position): a root is one
+/// no other applies (a bootstrap's `flux-system`, which applies itself); `children` holds, for
+/// each built instance, its own position and its parent's. Cycles stop the walk.
+fn cluster_roots(
+    count: usize,
+    children: &[(FluxKustomization, usize, Option<usize>)],
+) -> Vec<BTreeSet<usize>> {
+    let mut parents: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); count];
+    for (_, position, parent) in children {
+        if let (Some(set), Some(parent)) = (parents.get_mut(*position), parent) {
+            set.insert(*parent);
+        }
+    }
+    fn walk(
+        at: usize,
+        parents: &[BTreeSet<usize>],
+        on_path: &mut Vec<usize>,
+        out: &mut BTreeSet<usize>,
+    ) {
+        let above: Vec<usize> = parents
+            .get(at)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|p| !on_path.contains(p))
+            .collect();
+        if above.is_empty() {
+            out.insert(at);
+            return;
+        }
+        on_path.push(at);
+        for parent in above {
+            walk(parent, parents, on_path, out);
+        }
+        on_path.pop();
+    }
+    (0..count)
+        .map(|at| {
+            let mut out = BTreeSet::new();
+            walk(at, &parents, &mut Vec::new(), &mut out);
+            out
         })
         .collect()
 }
@@ -589,6 +683,14 @@ fn automation_entry(object: ImageUpdateAutomation, built: BuiltFrom) -> Automati
         object,
         built,
     }
+}
+
+/// A set of words, comma-separated.
+fn words_of(set: &BTreeSet<String>) -> String {
+    set.iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `namespace/name`, or the name alone.

@@ -199,18 +199,26 @@ impl<'a> Context<'a> {
             Some(best) => {
                 let replacement = format!("{best}{}", target.kind.suffix());
                 let help = match elsewhere.first() {
-                    Some(policy) => format!(
-                        "did you mean `{replacement}`? ImagePolicy {} is in namespace {}, not {}{}",
-                        target.name,
-                        policy.namespace.as_deref().unwrap_or_default(),
-                        target.namespace,
-                        policy
-                            .built
-                            .namespace
-                            .as_ref()
-                            .map(|source| format!(": {source}"))
-                            .unwrap_or_default(),
-                    ),
+                    Some(policy) => {
+                        format!(
+                            "did you mean `{replacement}`? ImagePolicy {} is in namespace {}, not {}{}",
+                            target.name,
+                            policy.namespace.as_deref().unwrap_or_default(),
+                            target.namespace,
+                            policy
+                                .built
+                                .namespace
+                                .as_ref()
+                                .map(|source| format!(": {source}"))
+                                .unwrap_or_default(),
+                        ) + &match self.index.automation_verdict(policy, path) {
+                            Ok(()) => String::new(),
+                            Err(_) => format!(
+                                "; but no ImageUpdateAutomation applies that policy to {path} either: move the policy, or add an automation in namespace {}",
+                                policy.namespace.as_deref().unwrap_or_default()
+                            ),
+                        }
+                    }
                     None => format!("did you mean `{replacement}`?"),
                 };
                 d.with_help(help).with_fix(Fix {
