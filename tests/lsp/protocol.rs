@@ -359,6 +359,32 @@ fn completion_definition_references_and_did_you_mean() {
         position(name_line, name_column as u32 + 6)
     );
 
+    // A templated marker (never applied by Flux, issue 10) → the policy its literal names.
+    let templated = repo.uri("kubernetes/apps/default/templated.yaml");
+    let templated_text =
+        "image: ghcr.io/onedr0p/sonarr:4.0.11 # {\"$imagepolicy\": \"${NS}:sonarr\"}\n";
+    server.rpc.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": templated, "languageId": "yaml", "version": 1, "text": templated_text}}),
+    );
+    server
+        .rpc
+        .diagnostics(&templated, |d| has(d, "marker-templated"));
+    let (line, column) = locate(templated_text, "${NS}:sonarr");
+    let definition = server.rpc.request(
+        "textDocument/definition",
+        at(&templated, line, column as u32 + 2),
+    );
+    assert_eq!(
+        definition["uri"],
+        json!(repo.uri(POLICIES)),
+        "{definition:#}"
+    );
+    assert_eq!(
+        definition["range"]["start"],
+        position(name_line, name_column as u32 + 6)
+    );
+
     // imageRepositoryRef → ImageRepository (the second `name: sonarr` is the reference).
     let reference_line = policies
         .lines()

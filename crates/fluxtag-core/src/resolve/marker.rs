@@ -344,15 +344,14 @@ fn target(
     None
 }
 
-/// The `marker-templated` finding: the literal references the template could mean (the one the
-/// Flux Kustomizations' values give first, then every policy the pattern matches), the first as
-/// an unsafe fix.
-fn templated_reference(
-    path: &str,
-    marker: &Marker,
+/// The literal references (`namespace:name` with the marker's suffix) a templated reference
+/// could mean, best first, at most three: the one the Flux Kustomizations' values give, then
+/// every policy key the pattern matches.
+pub(super) fn template_candidates(
+    reference: &str,
     vars: &BTreeMap<String, String>,
     keys: &[String],
-) -> Diagnostic {
+) -> Vec<String> {
     let mut candidates: Vec<String> = Vec::new();
     let literal_keys: Vec<String> = keys
         .iter()
@@ -362,7 +361,7 @@ fn templated_reference(
                 .map(move |suffix| format!("{key}{suffix}"))
         })
         .collect();
-    if let Some(text) = substitute(&marker.reference, vars).known()
+    if let Some(text) = substitute(reference, vars).known()
         && literal_keys.iter().any(|k| k == text)
     {
         candidates.push(text.to_string());
@@ -372,13 +371,23 @@ fn templated_reference(
             break;
         }
         // A policy whose own name is still templated is no literal to write.
-        if !key.contains("${")
-            && template_matches(&marker.reference, key)
-            && !candidates.contains(key)
-        {
+        if !key.contains("${") && template_matches(reference, key) && !candidates.contains(key) {
             candidates.push(key.clone());
         }
     }
+    candidates
+}
+
+/// The `marker-templated` finding: the literal references the template could mean (the one the
+/// Flux Kustomizations' values give first, then every policy the pattern matches), the first as
+/// an unsafe fix.
+fn templated_reference(
+    path: &str,
+    marker: &Marker,
+    vars: &BTreeMap<String, String>,
+    keys: &[String],
+) -> Diagnostic {
+    let candidates = template_candidates(&marker.reference, vars, keys);
     let d = Diagnostic::new(
         Code::MarkerTemplated,
         path,

@@ -25,6 +25,25 @@ use crate::marker::{Marker, MarkerKind, PolicyTarget};
 
 pub use evaluate::{DigestWanted, digests_wanted, evaluate_policies};
 
+/// The policy a templated marker reference in `path` most likely means: the first literal
+/// `marker-templated` offers (for go-to-definition; Flux itself never applies such a marker).
+pub fn templated_target(
+    index: &crate::index::Index,
+    path: &str,
+    reference: &str,
+) -> Option<crate::index::PolicyId> {
+    let vars = index.variables_for(path);
+    let best = marker::template_candidates(reference, &vars, &index.policy_keys())
+        .into_iter()
+        .next()?;
+    let key = [":tag", ":name", ":digest"]
+        .iter()
+        .find_map(|suffix| best.strip_suffix(suffix))
+        .unwrap_or(&best);
+    let (namespace, name) = key.split_once(':')?;
+    index.policy_lookup().find(namespace, name).map(|m| m.id)
+}
+
 /// The tags of one image.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TagSet {

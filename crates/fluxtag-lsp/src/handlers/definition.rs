@@ -1,6 +1,7 @@
-//! `textDocument/definition`: from a marker to its ImagePolicy, and from a policy's
-//! `imageRepositoryRef` to the ImageRepository.
+//! `textDocument/definition`: from a marker to its ImagePolicy (a templated marker to the policy
+//! its literal would name), and from a policy's `imageRepositoryRef` to the ImageRepository.
 
+use fluxtag_core::resolve::templated_target;
 use tower_lsp_server::ls_types::{GotoDefinitionParams, GotoDefinitionResponse};
 
 use crate::state::State;
@@ -11,7 +12,16 @@ pub fn definition(state: &State, params: &GotoDefinitionParams) -> Option<GotoDe
     let (document, folder) = super::document(state, &position.text_document.uri)?;
     let offset = document.text().offset(position.position, state.encoding);
     if let Some(marker) = super::marker_at(folder, &document.path, offset) {
-        let policy = folder.report.policy(marker.policy?)?;
+        // A templated reference names no policy Flux would use; it lands on the one the
+        // `marker-templated` fix offers.
+        let id = marker.policy.or_else(|| {
+            templated_target(
+                &folder.workspace.index,
+                &document.path,
+                &marker.marker.reference,
+            )
+        })?;
+        let policy = folder.report.policy(id)?;
         let location = super::location(state, document.folder, &policy.path, &policy.range)?;
         return Some(GotoDefinitionResponse::Scalar(location));
     }
