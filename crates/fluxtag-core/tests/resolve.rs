@@ -1041,3 +1041,35 @@ image: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"flux-system:app\"}
     );
     insta::assert_snapshot!(out);
 }
+
+/// Issue 10 (found on a public repository): a Flux Kustomization whose `spec.path` has no
+/// kustomization builds the kustomizations below it, and those may include bases outside the
+/// path (Flux's generated kustomization lists `cluster/`, whose build reaches `bases/`).
+#[test]
+fn generated_kustomization_reaches_bases_outside_the_path() {
+    let fixture = "# -- clusters/dev.yaml
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: images
+  namespace: flux-system
+spec:
+  path: ./envs/dev
+  postBuild:
+    substitute:
+      APP: web
+# -- envs/dev/cluster/kustomization.yaml
+resources:
+  - ../../../bases/images
+# -- bases/images/kustomization.yaml
+resources:
+  - image.yaml
+"
+    .to_string()
+        + &objects("${APP}", "flux-system").replace("apps/image.yaml", "bases/images/image.yaml")
+        + "# -- apps/deploy.yaml
+image: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"flux-system:web\"}
+";
+    let out = check(&fixture, TAGS);
+    assert!(out.contains("is stale: ImagePolicy flux-system/web"), "{out}");
+}

@@ -148,10 +148,11 @@ impl<'a, P: PatchRoots> Builder<'a, P> {
                         push(index, builder, Some(cut));
                     }
                 }
-            } else if is_under(path, dir) {
+            } else {
                 // Flux generates a kustomization listing the manifests below `dir` and the
-                // outermost directories below it that hold a kustomization.
-                if self.topmost_kustomization_below(dir, path).is_none() {
+                // outermost directories below it that hold a kustomization (whose builds may
+                // reach files anywhere).
+                if is_under(path, dir) && self.topmost_kustomization_below(dir, path).is_none() {
                     push(index, builder, None);
                 }
                 for chain in &chains {
