@@ -266,7 +266,7 @@ fn renamed_repository_help(index: &Index, namespace: Option<&str>, name: &str) -
     });
     match renamed.and_then(|r| Some((r, r.built.name.as_deref()?))) {
         Some((repository, how)) => format!(
-            "ImageRepository {name} is built as {} (its name is made by {how}), and kustomize does not rename spec.imageRepositoryRef.name; write `{}` there",
+            "ImageRepository {name} is built as {} (its name is made by {how}), and spec.imageRepositoryRef.name is not renamed with it (kustomize does not know the field is a reference); write `{}` there",
             repository.display_name(),
             repository.name
         ),

@@ -1071,5 +1071,24 @@ resources:
 image: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"flux-system:web\"}
 ";
     let out = check(&fixture, TAGS);
-    assert!(out.contains("is stale: ImagePolicy flux-system/web"), "{out}");
+    assert!(
+        out.contains("is stale: ImagePolicy flux-system/web"),
+        "{out}"
+    );
+}
+
+/// Issue 10 ("not substituteFrom: say so where it matters"): a policy whose name needs a
+/// `substituteFrom` value may be the one a marker names; fluxtag says it cannot tell (info)
+/// instead of a false `policy-not-found`.
+#[test]
+fn substitute_from_values_are_unknown() {
+    let fixture = flux_kustomization(
+        "    substituteFrom:\n      - kind: ConfigMap\n        name: cluster-settings\n",
+    ) + &objects("${APP}-policy", "flux-system")
+        + "# -- apps/deploy.yaml
+image: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"flux-system:web-policy\"}
+";
+    let out = check(&fixture, TAGS);
+    assert!(!out.contains("policy-not-found"), "{out}");
+    insta::assert_snapshot!(out);
 }

@@ -51,6 +51,9 @@ pub struct BuiltFrom {
     /// applies, such as a bootstrap's `flux-system`) above the one that applies it, in
     /// words. Empty when unknown (no Flux Kustomization applies it): any cluster.
     pub clusters: BTreeSet<String>,
+    /// Whether a `${VAR}` left in it may still get a value in the cluster (its Flux
+    /// Kustomization has `postBuild.substituteFrom`, and the object does not opt out).
+    pub values_in_cluster: bool,
 }
 
 /// One instance of an object document: its root as built and how it was built.
@@ -301,6 +304,7 @@ impl<'a, P: PatchRoots> Builder<'a, P> {
                     .and_then(|i| self.clusters.get(i))
                     .cloned()
                     .unwrap_or_default(),
+                values_in_cluster: false,
             },
             root: built.root,
             builder: application.builder_index,
@@ -309,6 +313,7 @@ impl<'a, P: PatchRoots> Builder<'a, P> {
             && (!builder.substitute.is_empty() || builder.substitute_from)
             && !opts_out_of_substitution(&instance.root)
         {
+            instance.built_from.values_in_cluster = builder.substitute_from;
             let before = name_of(&instance.root).map(str::to_string);
             substitute_strings(
                 &mut instance.root,

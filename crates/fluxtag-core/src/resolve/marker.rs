@@ -122,6 +122,10 @@ impl<'a> Context<'a> {
                 .is_some_and(|p| self.index.automation_verdict(p, path).is_ok())
         });
         let Some(&found) = covered_instance.or(instances.first()) else {
+            if let Some(d) = self.maybe_templated_policy(path, marker, &target) {
+                out.diagnostics.push(d);
+                return out.with_status(MarkerStatus::Unresolved);
+            }
             out.diagnostics
                 .push(self.policy_not_found(path, marker, &target));
             return out;
@@ -235,6 +239,49 @@ impl<'a> Context<'a> {
                 target.name, target.namespace
             )),
         }
+    }
+
+    /// When no policy has the marker's name but one whose built name is still templated could
+    /// (its variables come from `postBuild.substituteFrom`, which lives in the cluster), a
+    /// `templated` finding saying so: fluxtag cannot tell, so it does not claim Flux ignores
+    /// the marker.
+    fn maybe_templated_policy(
+        &self,
+        path: &str,
+        marker: &Marker,
+        target: &PolicyTarget,
+    ) -> Option<Diagnostic> {
+        let wanted = format!("{}:{}", target.namespace, target.name);
+        let policy = self.index.policies().iter().find(|p| {
+            let key = format!("{}:{}", p.namespace.as_deref().unwrap_or("${}"), p.name);
+            p.built.values_in_cluster && key.contains("${") && template_matches(&key, &wanted)
+        })?;
+        let applied_by = policy
+            .built
+            .applied_by
+            .as_deref()
+            .map(|b| format!(" applied by {b}"))
+            .unwrap_or_default();
+        Some(
+            Diagnostic::new(
+                Code::Templated,
+                path,
+                marker.reference_range.clone(),
+                format!(
+                    "ImagePolicy {} may be the one this marker names, but its name is built with variables fluxtag cannot see (postBuild.substituteFrom values live in the cluster)",
+                    display_name(policy.namespace.as_deref(), &policy.name)
+                ),
+            )
+            .with_help(format!(
+                "fluxtag cannot tell whether {wanted} exists; the policy is in {}{applied_by}",
+                policy.object.origin.path
+            ))
+            .with_related(Related {
+                path: policy.object.origin.path.clone(),
+                range: policy.object.name_range(),
+                message: "the templated ImagePolicy".to_string(),
+            }),
+        )
     }
 
     /// The `policy-not-found` finding when the marker names a policy as written but the build
