@@ -133,6 +133,8 @@ fn stale_marker_hover_quick_fix_and_inlay_hints() {
         "6 tags",
         "snapshot",
         "image-policies.yaml",
+        // Provenance (issue 10): the Flux Kustomization that applies the policy, with its line.
+        "applied by Flux Kustomization apps (kubernetes/flux-system/apps.yaml:2)",
     ] {
         assert!(text.contains(needed), "hover lacks {needed:?}:\n{text}");
     }
