@@ -56,11 +56,17 @@ pub enum Code {
     /// A marker whose policy reference uses `${VAR}`: image-automation-controller reads markers
     /// as written in Git, so it names no policy and is never applied.
     MarkerTemplated,
+    /// An image object in an API version the controllers no longer serve (v1beta1, v1beta2):
+    /// the cluster rejects it.
+    ApiRemoved,
+    /// An ImageUpdateAutomation's commit message template uses a field the controller removed
+    /// (`.Updated`, `.Changed.ImageResult`): every commit fails.
+    TemplateFieldRemoved,
 }
 
 impl Code {
     /// Every code, in documentation order.
-    pub const ALL: [Code; 18] = [
+    pub const ALL: [Code; 20] = [
         Code::MarkerMalformed,
         Code::MarkerNoNamespace,
         Code::MarkerBadSuffix,
@@ -79,6 +85,8 @@ impl Code {
         Code::NamespaceAssumed,
         Code::LineScanned,
         Code::MarkerTemplated,
+        Code::ApiRemoved,
+        Code::TemplateFieldRemoved,
     ];
 
     /// The kebab-case name used in every output.
@@ -102,6 +110,8 @@ impl Code {
             Code::NamespaceAssumed => "namespace-assumed",
             Code::LineScanned => "line-scanned",
             Code::MarkerTemplated => "marker-templated",
+            Code::ApiRemoved => "api-removed",
+            Code::TemplateFieldRemoved => "template-field-removed",
         }
     }
 
@@ -148,6 +158,12 @@ impl Code {
             Code::LineScanned => "a document too large for the YAML parser was read line by line",
             Code::MarkerTemplated => {
                 "the marker's policy reference uses ${VAR}; Flux reads markers as written and never applies it"
+            }
+            Code::ApiRemoved => {
+                "an image object in an API version the controllers no longer serve; the cluster rejects it"
+            }
+            Code::TemplateFieldRemoved => {
+                "the commit message template uses a field the controller removed; every commit fails"
             }
         }
     }

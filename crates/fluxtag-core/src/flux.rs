@@ -80,8 +80,8 @@ pub struct PolicyChoice {
 pub struct ImagePolicy {
     /// Where it is defined.
     pub origin: Origin,
-    /// `apiVersion`.
-    pub api_version: String,
+    /// `apiVersion`, with where its value is written.
+    pub api_version: Spanned<String>,
     /// `metadata`.
     pub metadata: Metadata,
     /// `spec.imageRepositoryRef.name`.
@@ -209,8 +209,8 @@ pub fn parse_duration(text: &str) -> Option<std::time::Duration> {
 pub struct ImageRepository {
     /// Where it is defined.
     pub origin: Origin,
-    /// `apiVersion`.
-    pub api_version: String,
+    /// `apiVersion`, with where its value is written.
+    pub api_version: Spanned<String>,
     /// `metadata`.
     pub metadata: Metadata,
     /// `spec.image`.
@@ -240,8 +240,8 @@ impl ImageRepository {
 pub struct ImageUpdateAutomation {
     /// Where it is defined.
     pub origin: Origin,
-    /// `apiVersion`.
-    pub api_version: String,
+    /// `apiVersion`, with where its value is written.
+    pub api_version: Spanned<String>,
     /// `metadata`.
     pub metadata: Metadata,
     /// `spec.update.path` (`None`: the repository root).
@@ -252,6 +252,8 @@ pub struct ImageUpdateAutomation {
     pub has_update: bool,
     /// `spec.policySelector` (`None`: every policy of the namespace).
     pub policy_selector: Option<Selector>,
+    /// `spec.git.commit.messageTemplate`.
+    pub message_template: Option<Spanned<String>>,
 }
 
 /// A Flux `Kustomization` (`kustomize.toolkit.fluxcd.io`).
@@ -516,7 +518,12 @@ fn read_image_object(
     origin: Origin,
 ) -> Option<FluxObject> {
     let metadata = metadata(root);
-    let api_version = api_version.to_string();
+    let api_version = Spanned {
+        value: api_version.to_string(),
+        range: root
+            .get("apiVersion")
+            .map_or(origin.range.start..origin.range.start, |n| n.range.clone()),
+    };
     match kind {
         "ImagePolicy" => {
             let policy_node = root.path(&["spec", "policy"]);
@@ -587,6 +594,7 @@ fn read_image_object(
                 strategy: string_at(root, &["spec", "update", "strategy"]),
                 has_update: update.is_some(),
                 policy_selector: root.path(&["spec", "policySelector"]).map(label_selector),
+                message_template: string_at(root, &["spec", "git", "commit", "messageTemplate"]),
                 origin,
                 api_version,
                 metadata,

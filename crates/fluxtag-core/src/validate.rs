@@ -2,8 +2,9 @@
 //!
 //! It owns the rules that mark an ImagePolicy or ImageRepository invalid (spec §2.1, §3.1: the
 //! policy choice, `filterTags`, `digestReflectionPolicy` with `interval`, `spec.image`,
-//! `spec.interval`, `exclusionList`) and the diagnostics for them. It never looks at tags or
-//! markers: [`crate::resolve`] does, after these checks.
+//! `spec.interval`, `exclusionList`), the API lifecycle (versions the controllers no longer
+//! serve, commit template fields they removed), and the diagnostics for them. It never looks
+//! at tags or markers: [`crate::resolve`] does, after these checks.
 
 use std::ops::Range;
 
@@ -11,7 +12,7 @@ use fluxtag_policy::exclusion::ExclusionList;
 use fluxtag_policy::filter::TagFilterSpec;
 use fluxtag_policy::policy::{InvalidPolicy, Policy, PolicySpec};
 
-use crate::diag::{Code, Diagnostic};
+use crate::diag::{Applicability, Code, Diagnostic, Edit, Fix};
 use crate::flux::{self, DigestReflection, ImagePolicy};
 use crate::index::{Index, RepositoryEntry, display_name};
 use crate::kustomize::FROM_PATCH;
@@ -227,6 +228,50 @@ pub fn object_diagnostics(index: &Index, compiled: &[CompiledPolicy]) -> Vec<Dia
         }
         relocate_patched(&mut out[first..], object.name_range());
     }
+    for policy in index.policies() {
+        out.extend(api_removed(
+            &policy.object.origin.path,
+            "ImagePolicy",
+            &policy.object.api_version,
+            false,
+        ));
+    }
+    for repository in index.repositories() {
+        out.extend(api_removed(
+            &repository.object.origin.path,
+            "ImageRepository",
+            &repository.object.api_version,
+            false,
+        ));
+    }
+    for automation in index.automations() {
+        let object = &automation.object;
+        let removed = object
+            .message_template
+            .as_ref()
+            .and_then(|t| removed_template_field(&t.value).map(|field| (t, field)));
+        out.extend(api_removed(
+            &object.origin.path,
+            "ImageUpdateAutomation",
+            &object.api_version,
+            removed.is_some(),
+        ));
+        if let Some((template, field)) = removed {
+            out.push(
+                Diagnostic::new(
+                    Code::TemplateFieldRemoved,
+                    &object.origin.path,
+                    template.range.clone(),
+                    format!(
+                        "the commit message template uses `{field}`, which image-automation-controller removed: rendering fails (RemovedTemplateFieldError) and no commit is made"
+                    ),
+                )
+                .with_help(
+                    "use `.Changed.Changes` (each change's OldValue, NewValue, Setter) or `.Changed.FileChanges` (path → object → changes) instead",
+                ),
+            );
+        }
+    }
     for repository in index.repositories() {
         if let Some((range, message)) = repository_problem(repository) {
             out.push(
@@ -251,7 +296,79 @@ pub fn object_diagnostics(index: &Index, compiled: &[CompiledPolicy]) -> Vec<Dia
             relocate_patched(&mut out[last..], fallback);
         }
     }
+    // An object built several times (several Flux Kustomizations) is one document: its
+    // findings are reported once.
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|d| seen.insert((d.code, d.path.clone(), d.range.clone(), d.message.clone())));
     out
+}
+
+/// Image API versions the controllers no longer serve, with the release that removed each
+/// (`fluxtag-differences.md` §5; image-reflector-controller CHANGELOG: v1beta1 in 1.0.0, Flux
+/// 2.7; v1beta2 in 1.2.0, PR #896).
+const REMOVED_VERSIONS: [(&str, &str); 2] = [
+    ("v1beta1", "the image controllers 1.0.0 (Flux 2.7)"),
+    ("v1beta2", "the image controllers 1.2.0"),
+];
+
+/// The `api-removed` finding for an object in a removed API version, with the change to `v1`:
+/// a safe fix (the spec fields are the same in v1, `flux-semantics.md` §2–§3: only status
+/// fields changed), unsafe when `needs_more` (something else must change with it, such as a
+/// commit template using removed fields). No fix when the value is written with escapes or as
+/// a block scalar (its bytes are not the plain text).
+fn api_removed(
+    path: &str,
+    kind: &str,
+    api_version: &flux::Spanned<String>,
+    needs_more: bool,
+) -> Option<Diagnostic> {
+    let version = api_version.value.strip_prefix("image.toolkit.fluxcd.io/")?;
+    let (_, removed_in) = REMOVED_VERSIONS.iter().find(|(v, _)| *v == version)?;
+    let d = Diagnostic::new(
+        Code::ApiRemoved,
+        path,
+        api_version.range.clone(),
+        format!(
+            "{kind} uses image.toolkit.fluxcd.io/{version}, which {removed_in} no longer serve: the cluster rejects this object"
+        ),
+    )
+    .with_help("use image.toolkit.fluxcd.io/v1: its spec fields are the same");
+    // The version's bytes: at the end of the value, before a closing quote when quoted.
+    let range = &api_version.range;
+    let written = range.end.saturating_sub(range.start);
+    let content_end = if written == api_version.value.len() {
+        range.end
+    } else if written == api_version.value.len() + 2 {
+        range.end - 1
+    } else {
+        return Some(d);
+    };
+    Some(d.with_fix(Fix {
+        title: "Change the apiVersion to image.toolkit.fluxcd.io/v1".to_string(),
+        edits: vec![Edit {
+            range: content_end - version.len()..content_end,
+            new_text: "v1".to_string(),
+        }],
+        applicability: if needs_more {
+            Applicability::Unsafe
+        } else {
+            Applicability::Safe
+        },
+    }))
+}
+
+/// The first field of a commit message template that image-automation-controller removed
+/// (`flux-semantics.md` §1.8: `.Updated`; and `.Changed.ImageResult`), if any.
+fn removed_template_field(template: &str) -> Option<&'static str> {
+    let field_at = |needle: &str| {
+        template.match_indices(needle).any(|(at, _)| {
+            let next = template[at + needle.len()..].chars().next();
+            !next.is_some_and(|c| c.is_alphanumeric() || c == '_')
+        })
+    };
+    [".Changed.ImageResult", ".Updated"]
+        .into_iter()
+        .find(|field| field_at(field))
 }
 
 /// The help of a `repository-not-found`: when a repository of the namespace has the name with

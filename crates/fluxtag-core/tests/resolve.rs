@@ -1092,3 +1092,69 @@ image: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"flux-system:web-policy\"}
     assert!(!out.contains("policy-not-found"), "{out}");
     insta::assert_snapshot!(out);
 }
+
+/// Issue 11 (API lifecycle), differences §5: image objects in v1beta1 (removed in the image
+/// controllers 1.0.0) or v1beta2 (removed in 1.2.0) are rejected by the cluster: `api-removed`
+/// with a safe change to v1 (same spec fields), unsafe when the commit template must change
+/// too; a template using `.Updated` or `.Changed.ImageResult` fails every commit
+/// (`flux-semantics.md` §1.8, RemovedTemplateFieldError).
+#[test]
+fn removed_api_versions_and_template_fields() {
+    let fixture = "# -- images.yaml
+apiVersion: image.toolkit.fluxcd.io/v1beta2
+kind: ImagePolicy
+metadata:
+  name: app
+  namespace: flux-system
+spec:
+  imageRepositoryRef:
+    name: app
+  policy:
+    semver:
+      range: '>=1.0.0'
+---
+apiVersion: \"image.toolkit.fluxcd.io/v1beta1\"
+kind: ImageRepository
+metadata:
+  name: app
+  namespace: flux-system
+spec:
+  image: ghcr.io/org/app
+  interval: 5m
+---
+apiVersion: image.toolkit.fluxcd.io/v1beta2
+kind: ImageUpdateAutomation
+metadata:
+  name: bot
+  namespace: flux-system
+spec:
+  git:
+    commit:
+      messageTemplate: |
+        Update images
+        {{ range .Updated.Images }}- {{ . }}
+        {{ end }}
+  update:
+    path: ./
+    strategy: Setters
+---
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageUpdateAutomation
+metadata:
+  name: fine
+  namespace: flux-system
+spec:
+  git:
+    commit:
+      messageTemplate: '{{ range .Changed.Changes }}{{ .NewValue }} {{ end }}{{ .UpdatedAt }}'
+  update:
+    path: ./
+    strategy: Setters
+# -- deploy.yaml
+image: ghcr.io/org/app:v1.10.0 # {\"$imagepolicy\": \"flux-system:app\"}
+";
+    let out = check(fixture, TAGS);
+    assert_eq!(out.matches("error api-removed").count(), 3, "{out}");
+    assert_eq!(out.matches("template-field-removed").count(), 1, "{out}");
+    insta::assert_snapshot!(out);
+}
