@@ -62,11 +62,14 @@ pub enum Code {
     /// An ImageUpdateAutomation's commit message template uses a field the controller removed
     /// (`.Updated`, `.Changed.ImageResult`): every commit fails.
     TemplateFieldRemoved,
+    /// Two ImageUpdateAutomations apply one marker with policies (instances of one policy in
+    /// different clusters) that select different values: each run overwrites the other's.
+    AutomationConflict,
 }
 
 impl Code {
     /// Every code, in documentation order.
-    pub const ALL: [Code; 20] = [
+    pub const ALL: [Code; 21] = [
         Code::MarkerMalformed,
         Code::MarkerNoNamespace,
         Code::MarkerBadSuffix,
@@ -87,6 +90,7 @@ impl Code {
         Code::MarkerTemplated,
         Code::ApiRemoved,
         Code::TemplateFieldRemoved,
+        Code::AutomationConflict,
     ];
 
     /// The kebab-case name used in every output.
@@ -112,6 +116,7 @@ impl Code {
             Code::MarkerTemplated => "marker-templated",
             Code::ApiRemoved => "api-removed",
             Code::TemplateFieldRemoved => "template-field-removed",
+            Code::AutomationConflict => "automation-conflict",
         }
     }
 
@@ -164,6 +169,9 @@ impl Code {
             }
             Code::TemplateFieldRemoved => {
                 "the commit message template uses a field the controller removed; every commit fails"
+            }
+            Code::AutomationConflict => {
+                "two automations write different values into this marker and overwrite each other"
             }
         }
     }

@@ -1158,3 +1158,55 @@ image: ghcr.io/org/app:v1.10.0 # {\"$imagepolicy\": \"flux-system:app\"}
     assert_eq!(out.matches("template-field-removed").count(), 1, "{out}");
     insta::assert_snapshot!(out);
 }
+
+/// Issue 11 (things that stop the automation), fluxcd/flux2#4941: one marked file applied by
+/// the automations of two clusters whose instances of the policy select different tags (the
+/// range is substituted per cluster): each run undoes the other's commit.
+#[test]
+fn automations_of_two_clusters_disagree() {
+    let cluster = |name: &str, range: &str| {
+        format!(
+            "# -- clusters/{name}/flux-system/sync.yaml
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: flux-system
+  namespace: flux-system
+spec:
+  path: ./clusters/{name}
+# -- clusters/{name}/images.yaml
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: images
+  namespace: flux-system
+spec:
+  path: ./images
+  postBuild:
+    substitute:
+      range: '{range}'
+"
+        )
+    };
+    let fixture = cluster("a", "<1.10.0")
+        + &cluster("b", ">=1.0.0")
+        + &objects("app", "flux-system")
+            .replace("apps/image.yaml", "images/image.yaml")
+            .replace("'>=1.0.0'", "'${range}'")
+        + "# -- images/automation.yaml
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageUpdateAutomation
+metadata:
+  name: bot
+  namespace: flux-system
+spec:
+  update:
+    path: ./apps
+    strategy: Setters
+# -- apps/deploy.yaml
+image: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"flux-system:app\"}
+";
+    let out = check(&fixture, TAGS);
+    assert!(out.contains("error automation-conflict"), "{out}");
+    insta::assert_snapshot!(out);
+}

@@ -116,11 +116,18 @@ impl<'a> Context<'a> {
         // One object may be built several times (per cluster or environment): the marker is
         // resolved against the first instance an automation applies, else the first.
         let instances = self.lookup.find_all(&target.namespace, &target.name);
-        let covered_instance = instances.iter().find(|m| {
-            self.index
-                .policy(m.id)
-                .is_some_and(|p| self.index.automation_verdict(p, path).is_ok())
-        });
+        let covered: Vec<_> = instances
+            .iter()
+            .filter(|m| {
+                self.index
+                    .policy(m.id)
+                    .is_some_and(|p| self.index.automation_verdict(p, path).is_ok())
+            })
+            .collect();
+        if let Some(d) = self.conflict(path, marker, &covered) {
+            out.diagnostics.push(d);
+        }
+        let covered_instance = covered.first().copied();
         let Some(&found) = covered_instance.or(instances.first()) else {
             if let Some(d) = self.maybe_templated_policy(path, marker, &target) {
                 out.diagnostics.push(d);
@@ -239,6 +246,64 @@ impl<'a> Context<'a> {
                 target.name, target.namespace
             )),
         }
+    }
+
+    /// The `automation-conflict` finding when automations apply the marker with instances of
+    /// the policy (one per cluster) that select different tags: each automation's commit undoes
+    /// the other's (fluxcd/flux2#4941).
+    fn conflict(
+        &self,
+        path: &str,
+        marker: &Marker,
+        covered: &[&crate::index::PolicyMatch],
+    ) -> Option<Diagnostic> {
+        let mut answers: Vec<(String, String)> = Vec::new();
+        for found in covered {
+            let (Some(policy), Some(evaluated)) = (
+                self.index.policy(found.id),
+                self.policies.get(found.id.position()),
+            ) else {
+                continue;
+            };
+            let Some(latest) = &evaluated.latest else {
+                continue;
+            };
+            let value = format!(
+                "{}:{}",
+                evaluated.image.as_deref().unwrap_or_default(),
+                latest.tag
+            );
+            let place = match policy.built.clusters.iter().next() {
+                Some(cluster) => format!("under {cluster}"),
+                None => policy
+                    .built
+                    .applied_by
+                    .clone()
+                    .unwrap_or_else(|| policy.object.origin.path.clone()),
+            };
+            if !answers.iter().any(|(v, _)| *v == value) {
+                answers.push((value, place));
+            }
+        }
+        if answers.len() < 2 {
+            return None;
+        }
+        let list = answers
+            .iter()
+            .map(|(value, place)| format!("`{value}` {place}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        Some(
+            Diagnostic::new(
+                Code::AutomationConflict,
+                path,
+                marker.reference_range.clone(),
+                format!(
+                    "ImageUpdateAutomations of several clusters apply this marker and their policies disagree: {list}; each run overwrites the other's commit"
+                ),
+            )
+            .with_help("give each cluster its own marked file (an overlay per cluster), or make the policies select the same tag"),
+        )
     }
 
     /// When no policy has the marker's name but one whose built name is still templated could
