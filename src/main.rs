@@ -38,8 +38,9 @@ enum Command {
 /// Arguments of `fluxtag check`.
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Files whose markers to check (what pre-commit passes). Policies are always read from the
-    /// whole root. Without paths, every YAML file under the root that git does not ignore.
+    /// Files or directories whose markers to check (what pre-commit passes); a directory is the
+    /// YAML files below it. Policies are always read from the whole root. Without paths, every
+    /// YAML file under the root that git does not ignore.
     pub paths: Vec<PathBuf>,
     /// The repository root (default: the git top level of the current directory).
     #[arg(long, value_name = "DIR")]

@@ -10,6 +10,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod formats;
+mod paths;
 mod policies;
 mod pre_commit;
 mod support;
