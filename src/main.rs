@@ -51,9 +51,14 @@ pub struct CheckArgs {
     /// The analysis cache.
     #[command(flatten)]
     pub cache: CacheArgs,
-    /// Write the updates of stale markers (only the marked values' bytes change).
+    /// Apply the safe fixes: the updates of stale markers (only the marked values' bytes
+    /// change).
     #[arg(long, conflicts_with = "diff")]
     pub fix: bool,
+    /// Also the unsafe fixes (a did-you-mean, moving a misplaced marker so that Flux applies
+    /// it): shown as available; applied with `--fix`, included with `--diff`.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
     /// Print the unified diff `--fix` would apply; write nothing; exit 1 when there is one.
     #[arg(long)]
     pub diff: bool,

@@ -1,6 +1,7 @@
 //! `fluxtag check`: load the repository, get the tags, resolve every marker, report in the
 //! chosen format; with `--diff` print the pending fixes instead; with `--fix` write them (then
-//! read the written files again and report what remains).
+//! read the written files again and report what remains). Pending fixes are the safe ones, and
+//! with `--unsafe-fixes` the unsafe ones too.
 
 use fluxtag_core::diag::Severity;
 use fluxtag_workspace::{walk, write};
@@ -24,9 +25,11 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus, String> {
         report: workspace.resolve(&tags),
         workspace,
         scope,
+        unsafe_fixes: args.unsafe_fixes,
     };
     if args.fix || args.diff {
-        let pending = fluxtag_core::edit::safe_edits(checked.diagnostics());
+        // Safe fixes only, unless `--unsafe-fixes` (ruff's contract).
+        let pending = fluxtag_core::edit::fix_edits(checked.diagnostics(), args.unsafe_fixes);
         if args.diff {
             let diff = output::diff::unified(&checked.workspace.texts, &pending);
             if output::emit(&diff)? == Emitted::BrokenPipe {

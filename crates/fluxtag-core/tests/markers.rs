@@ -334,3 +334,60 @@ fn bare_markers_are_read_narrowly() {
         }
     }
 }
+
+/// Issue 11 item 2: moving a misplaced marker to its value's line makes Flux start rewriting
+/// the value, so the move is an unsafe fix (never applied by `--fix` alone, nor by
+/// `source.fixAll`), and it is offered only for a comment that is valid marker JSON (moving a
+/// malformed one would only join two lines).
+#[test]
+fn the_move_fix_is_unsafe_and_only_for_valid_markers() {
+    use fluxtag_core::diag::Applicability;
+    let cases: &[(&str, &str, Option<&str>)] = &[
+        (
+            "a valid marker above its key",
+            "spec:\n  # {\"$imagepolicy\": \"ns:p\"}\n  image: a:1\n",
+            Some("spec:\n  image: a:1 # {\"$imagepolicy\": \"ns:p\"}\n"),
+        ),
+        (
+            "a valid marker on the key's line, the value below",
+            "spec:\n  image: # {\"$imagepolicy\": \"ns:p\"}\n    a:1\n",
+            Some("spec:\n  image:\n    a:1 # {\"$imagepolicy\": \"ns:p\"}\n"),
+        ),
+        (
+            "a malformed marker above its key",
+            "spec:\n  # {\"$imagepolicy\": \"ns:p\"\n  image: a:1\n",
+            None,
+        ),
+        (
+            "a single-quoted marker on the key's line",
+            "spec:\n  image: # {'$imagepolicy': 'ns:p'}\n    a:1\n",
+            None,
+        ),
+    ];
+    for (name, text, moved) in cases {
+        let bytes = text.as_bytes();
+        let file = yaml::parse(bytes);
+        let index = LineIndex::new(bytes);
+        let found = find_markers("a.yaml", bytes, &file, &index);
+        let misplaced: Vec<_> = found
+            .diagnostics
+            .iter()
+            .filter(|d| d.code.as_str() == "marker-misplaced")
+            .collect();
+        assert_eq!(misplaced.len(), 1, "{name}: {:?}", found.diagnostics);
+        let fix = misplaced[0].fix.as_ref();
+        match moved {
+            Some(expected) => {
+                let fix = fix.unwrap_or_else(|| panic!("{name}: no move fix"));
+                assert_eq!(fix.applicability, Applicability::Unsafe, "{name}");
+                let after = fluxtag_core::edit::apply_edits(bytes, &fix.edits).unwrap();
+                assert_eq!(String::from_utf8(after).unwrap(), *expected, "{name}");
+            }
+            None => assert!(fix.is_none(), "{name}: {fix:?}"),
+        }
+        assert!(
+            fluxtag_core::edit::safe_edits(&found.diagnostics).is_empty(),
+            "{name}: a safe fix"
+        );
+    }
+}
