@@ -54,11 +54,14 @@ fn check(root: &Path, cwd: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `(file, code)` or `(file, status)` pairs.
+type Pairs = Vec<(String, String)>;
+
 /// The `(file, code)` of every diagnostic and the `(file, status)` of every marker.
-fn findings(output: &Output) -> (Vec<(String, String)>, Vec<(String, String)>) {
+fn findings(output: &Output) -> (Pairs, Pairs) {
     let value: serde_json::Value = serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", transcript(output)));
-    let pairs = |key: &str, field: &str| -> Vec<(String, String)> {
+    let pairs = |key: &str, field: &str| -> Pairs {
         value[key]
             .as_array()
             .unwrap()
@@ -111,7 +114,7 @@ fn a_directory_checks_the_files_below_it() {
     let dir = checkout();
     let root = dir.path();
     let (all_diagnostics, all_markers) = findings(&check(root, root, &[]));
-    let under = |items: &[(String, String)], dir: &str| -> Vec<(String, String)> {
+    let under = |items: &[(String, String)], dir: &str| -> Pairs {
         items
             .iter()
             .filter(|(file, _)| file.starts_with(dir))
