@@ -38,8 +38,9 @@ enum Command {
 /// Arguments of `fluxtag check`.
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Files whose markers to check (what pre-commit passes). Policies are always read from the
-    /// whole root. Without paths, every YAML file under the root that git does not ignore.
+    /// Files or directories whose markers to check (what pre-commit passes); a directory is the
+    /// YAML files below it. Policies are always read from the whole root. Without paths, every
+    /// YAML file under the root that git does not ignore.
     pub paths: Vec<PathBuf>,
     /// The repository root (default: the git top level of the current directory).
     #[arg(long, value_name = "DIR")]
@@ -50,9 +51,14 @@ pub struct CheckArgs {
     /// The analysis cache.
     #[command(flatten)]
     pub cache: CacheArgs,
-    /// Write the updates of stale markers (only the marked values' bytes change).
+    /// Apply the safe fixes: the updates of stale markers (only the marked values' bytes
+    /// change).
     #[arg(long, conflicts_with = "diff")]
     pub fix: bool,
+    /// Also the unsafe fixes (a did-you-mean, moving a misplaced marker so that Flux applies
+    /// it): shown as available; applied with `--fix`, included with `--diff`.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
     /// Print the unified diff `--fix` would apply; write nothing; exit 1 when there is one.
     #[arg(long)]
     pub diff: bool,

@@ -1,6 +1,7 @@
 //! `fluxtag check`: load the repository, get the tags, resolve every marker, report in the
 //! chosen format; with `--diff` print the pending fixes instead; with `--fix` write them (then
-//! read the written files again and report what remains).
+//! read the written files again and report what remains). Pending fixes are the safe ones, and
+//! with `--unsafe-fixes` the unsafe ones too.
 
 use fluxtag_core::diag::Severity;
 use fluxtag_workspace::{walk, write};
@@ -13,19 +14,28 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus, String> {
     let root = super::find_root(args.root.as_ref())?;
     let scope = super::scope(&root, &args.paths)?;
     let super::Loaded { workspace, tags } = super::load(&root, &args.tags.settings(), &args.cache)?;
+    let mut notes = Vec::new();
+    // A directory stands for the files the walk read below it; the index stays the whole root.
+    let scope = scope.map(|scope| {
+        let (files, unchecked) = scope.select(workspace.index.files().keys().map(String::as_str));
+        notes.extend(unchecked.iter().map(ToString::to_string));
+        files
+    });
     let mut checked = Checked {
         report: workspace.resolve(&tags),
         workspace,
         scope,
+        unsafe_fixes: args.unsafe_fixes,
     };
-    let mut notes = Vec::new();
     if args.fix || args.diff {
-        let pending = fluxtag_core::edit::safe_edits(checked.diagnostics());
+        // Safe fixes only, unless `--unsafe-fixes` (ruff's contract).
+        let pending = fluxtag_core::edit::fix_edits(checked.diagnostics(), args.unsafe_fixes);
         if args.diff {
             let diff = output::diff::unified(&checked.workspace.texts, &pending);
             if output::emit(&diff)? == Emitted::BrokenPipe {
                 return Ok(ExitStatus::Success);
             }
+            print_notes(&notes);
             return Ok(ExitStatus::failure_if(!diff.is_empty()));
         }
         let outcome =
@@ -58,12 +68,18 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus, String> {
     if output::emit(&text)? == Emitted::BrokenPipe {
         return Ok(ExitStatus::Success);
     }
-    for note in notes {
-        eprintln!("fluxtag: {note}");
-    }
+    print_notes(&notes);
     let failed = checked.diagnostics().any(|d| d.severity == Severity::Error);
     // The process exits next: freeing every file's bytes and syntax tree one allocation at a
     // time would cost a few percent of the run for nothing.
     std::mem::forget(checked);
     Ok(ExitStatus::failure_if(failed))
+}
+
+/// Prints what the run could not do (files not fixed, paths naming no checked file) to
+/// standard error, after the report.
+fn print_notes(notes: &[String]) {
+    for note in notes {
+        eprintln!("fluxtag: {note}");
+    }
 }

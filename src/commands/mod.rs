@@ -8,12 +8,12 @@ pub mod check;
 pub mod policies;
 pub mod tags;
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use fluxtag_registry::{Environment, SystemEnvironment};
 use fluxtag_workspace::cache::CacheSettings;
+use fluxtag_workspace::scope::Scope;
 use fluxtag_workspace::tags::TagSource;
 use fluxtag_workspace::{LoadOptions, TagSettings, TagTable, Unreadable, Workspace, walk};
 
@@ -33,28 +33,16 @@ pub fn find_root(root: Option<&PathBuf>) -> Result<PathBuf, String> {
         .map_err(|e| format!("{}: {e}", root.display()))
 }
 
-/// The report scope `paths` describe: `/`-separated paths relative to `root`, or `None` (the
-/// whole repository) when no path is given.
-pub fn scope(root: &Path, paths: &[PathBuf]) -> Result<Option<BTreeSet<String>>, String> {
+/// The paths given on the command line, resolved against `root` (relative to the current
+/// directory, or absolute); `None` (the whole repository) without paths or when one is the
+/// root. A path that does not exist or lies outside the root is an error naming it.
+pub fn scope(root: &Path, paths: &[PathBuf]) -> Result<Option<Scope>, String> {
     if paths.is_empty() {
         return Ok(None);
     }
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
-    let mut scope = BTreeSet::new();
-    for path in paths {
-        let absolute = cwd.join(path);
-        let absolute = absolute.canonicalize().unwrap_or(absolute);
-        let relative = walk::relative_path(root, &absolute).ok_or_else(|| {
-            walk::WalkError::OutsideRoot {
-                path: path.clone(),
-                root: root.to_path_buf(),
-            }
-            .to_string()
-        })?;
-        scope.insert(relative);
-    }
-    Ok(Some(scope))
+    Scope::resolve(root, &cwd, paths).map_err(|e| e.to_string())
 }
 
 /// A repository read from disk with the tags of its images.

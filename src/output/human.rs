@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use fluxtag_core::diag::{Diagnostic, Severity};
+use fluxtag_core::diag::{Applicability, Diagnostic, Severity};
 use fluxtag_core::resolve::PolicyReport;
 
 use super::{Checked, Listed};
@@ -34,8 +34,10 @@ pub fn check(checked: &Checked, color: bool) -> String {
     let style = Style { color };
     let mut out = String::new();
     let mut counts = [0usize; 3];
+    let mut hidden = 0;
     for diagnostic in checked.diagnostics() {
         counts[diagnostic.severity as usize] += 1;
+        hidden += usize::from(diagnostic.fix.as_ref().is_some_and(|f| !checked.applies(f)));
         block(&mut out, checked, diagnostic, &style);
     }
     let mut markers = 0;
@@ -66,6 +68,18 @@ pub fn check(checked: &Checked, color: bool) -> String {
             format!(" ({})", statuses.join(", "))
         }
     );
+    if hidden > 0 {
+        // ruff's wording of the same contract: unsafe fixes are opt-in.
+        let (fixes, them) = if hidden == 1 {
+            ("unsafe fix", "it")
+        } else {
+            ("unsafe fixes", "them")
+        };
+        let _ = writeln!(
+            out,
+            "{hidden} {fixes} hidden: `--unsafe-fixes` shows {them}, `--fix --unsafe-fixes` applies {them}"
+        );
+    }
     out
 }
 
@@ -110,8 +124,14 @@ fn block(out: &mut String, checked: &Checked, d: &Diagnostic, style: &Style) {
     if let Some(help) = &d.help {
         let _ = writeln!(out, "  = help: {help}");
     }
-    if let Some(fix) = &d.fix {
-        let _ = writeln!(out, "  = fix: {}", fix.title);
+    match &d.fix {
+        Some(fix) if fix.applicability == Applicability::Safe => {
+            let _ = writeln!(out, "  = fix: {}", fix.title);
+        }
+        Some(fix) if checked.applies(fix) => {
+            let _ = writeln!(out, "  = fix (unsafe): {}", fix.title);
+        }
+        _ => {}
     }
     out.push('\n');
 }

@@ -16,7 +16,7 @@ pub mod sarif;
 use std::collections::BTreeSet;
 use std::io::Write as _;
 
-use fluxtag_core::diag::Diagnostic;
+use fluxtag_core::diag::{Applicability, Diagnostic, Fix};
 use fluxtag_core::resolve::{MarkerReport, PolicyReport, Report};
 use fluxtag_core::text::ColumnUnit;
 use fluxtag_workspace::Workspace;
@@ -30,6 +30,9 @@ pub struct Checked {
     pub report: Report,
     /// Files whose findings are reported (`None`: all).
     pub scope: Option<BTreeSet<String>>,
+    /// Whether unsafe fixes are shown as available and applied with `--fix`
+    /// (`--unsafe-fixes`).
+    pub unsafe_fixes: bool,
 }
 
 /// What `fluxtag policies` has to show: every ImagePolicy's evaluation, in output order.
@@ -62,6 +65,12 @@ impl Checked {
     /// Whether `path` is in the report scope.
     pub fn in_scope(&self, path: &str) -> bool {
         self.scope.as_ref().is_none_or(|s| s.contains(path))
+    }
+
+    /// Whether `fix` is available in this run: safe, or unsafe with `--unsafe-fixes` (what
+    /// `--fix` applies and `--diff` shows).
+    pub fn applies(&self, fix: &Fix) -> bool {
+        fix.applicability == Applicability::Safe || self.unsafe_fixes
     }
 
     /// The diagnostics in scope, in the core's order (path, range, code).

@@ -8,13 +8,14 @@
 //!   Unicode code points (`columnKind: "unicodeCodePoints"`, the same columns as the other
 //!   formats); `endColumn` is the column just after the span.
 //! - Levels: `error`, `warning`, and `note` for info.
-//! - `fixes`: the safe fixes only (what `--fix` writes, i.e. stale markers), as
-//!   `artifactChanges` with `replacements` of a `deletedRegion` by `insertedContent`.
+//! - `fixes`: what `--fix` writes under the same flags (the safe fixes, i.e. stale markers;
+//!   with `--unsafe-fixes` the unsafe ones too), as `artifactChanges` with `replacements` of a
+//!   `deletedRegion` by `insertedContent`.
 //! - `relatedLocations`: the places that explain a finding (the policy a marker names).
 
 use std::path::Path;
 
-use fluxtag_core::diag::{Applicability, Code, Diagnostic, Severity};
+use fluxtag_core::diag::{Code, Diagnostic, Severity};
 use serde::Serialize;
 
 use super::{Checked, Span, to_json};
@@ -228,7 +229,7 @@ fn result<'a>(checked: &'a Checked, d: &'a Diagnostic) -> SarifResult<'a> {
     let fixes = d
         .fix
         .iter()
-        .filter(|fix| fix.applicability == Applicability::Safe)
+        .filter(|fix| checked.applies(fix))
         .map(|fix| SarifFix {
             description: Text { text: &fix.title },
             artifact_changes: [ArtifactChange {

@@ -9,7 +9,9 @@
 // Test code may panic on what it set up itself.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod fixes;
 mod formats;
+mod paths;
 mod policies;
 mod pre_commit;
 mod support;

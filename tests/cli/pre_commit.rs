@@ -225,3 +225,20 @@ fn pre_commit_hooks_block_then_fix_a_stale_marker() {
         "{text}"
     );
 }
+
+/// Issue 11 item 2: the `fluxtag-fix` hook applies only safe fixes, so its entry is `--fix`
+/// without `--unsafe-fixes` (what `--fix` alone writes is pinned in `fixes.rs`).
+#[test]
+fn the_fix_hook_applies_only_safe_fixes() {
+    let manifest = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml"),
+    )
+    .unwrap();
+    let entries: Vec<&str> = manifest
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("entry:"))
+        .map(str::trim)
+        .collect();
+    assert_eq!(entries, ["fluxtag check", "fluxtag check --fix"]);
+    assert!(!manifest.contains("--unsafe-fixes"));
+}

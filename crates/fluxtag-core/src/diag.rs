@@ -207,12 +207,15 @@ impl Severity {
     }
 }
 
-/// Whether a fix may be applied without a person looking at it.
+/// Whether a fix may be applied without a person looking at it (ruff's contract, `style.md` §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Applicability {
-    /// Applied by `--fix` and `source.fixAll`.
+    /// Keeps what Flux does and only writes what Flux would write (a stale value's update):
+    /// applied by `--fix` and `source.fixAll`.
     Safe,
-    /// Offered in the editor only (a guess such as a did-you-mean).
+    /// A guess (a did-you-mean) or a change of what Flux does (moving a marker so that Flux
+    /// starts applying it): a quick fix in the editor, applied by `--fix` only with
+    /// `--unsafe-fixes`.
     Unsafe,
 }
 

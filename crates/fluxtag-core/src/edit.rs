@@ -38,10 +38,19 @@ pub enum EditError {
 pub fn safe_edits<'a>(
     diagnostics: impl IntoIterator<Item = &'a Diagnostic>,
 ) -> BTreeMap<String, Vec<Edit>> {
+    fix_edits(diagnostics, false)
+}
+
+/// The edits `fluxtag check --fix` writes: those of every safe fix and, with `unsafe_fixes`
+/// (`--unsafe-fixes`), of every unsafe one too; collected as [`safe_edits`] does.
+pub fn fix_edits<'a>(
+    diagnostics: impl IntoIterator<Item = &'a Diagnostic>,
+    unsafe_fixes: bool,
+) -> BTreeMap<String, Vec<Edit>> {
     let mut pending: BTreeMap<String, Vec<Edit>> = BTreeMap::new();
     for diagnostic in diagnostics {
         let Some(fix) = &diagnostic.fix else { continue };
-        if fix.applicability != Applicability::Safe {
+        if fix.applicability != Applicability::Safe && !unsafe_fixes {
             continue;
         }
         pending
@@ -183,5 +192,12 @@ mod tests {
             Err(EditError::Overlap { at: 2 })
         );
         assert!(apply_edits(b"abcdefgh", &pending["c.yaml"]).is_err());
+        // `--unsafe-fixes` adds the unsafe ones, collected the same way.
+        let all = fix_edits(&diagnostics, true);
+        assert_eq!(
+            all["a.yaml"],
+            vec![edit(0..1, "z"), edit(3..4, "y"), edit(8..9, "unsafe")]
+        );
+        assert_eq!(all["b.yaml"], pending["b.yaml"]);
     }
 }

@@ -222,3 +222,172 @@ fn survives_sops_files() {
     let text = "apiVersion: v1\nkind: Secret\nmetadata:\n    name: creds\nstringData:\n    token: ENC[AES256_GCM,data:q3M2aGk=,iv:AAAA,tag:BBBB==,type:str]\nsops:\n    age:\n        - recipient: age1qqqq\n          enc: |\n            -----BEGIN AGE ENCRYPTED FILE-----\n            YWdlLWVuY3J5cHRpb24ub3JnL3Yx\n            -----END AGE ENCRYPTED FILE-----\n    lastmodified: \"2024-01-01T00:00:00Z\"\n    mac: ENC[AES256_GCM,data:abc=,iv:x,tag:y,type:str]\n    version: 3.8.1\n";
     assert_eq!(render("secret.sops.yaml", text), "");
 }
+
+/// What the finder saw, one line per finding: `marker L<line>` or `<code> L<line>`.
+fn findings(path: &str, text: &str) -> Vec<String> {
+    let bytes = text.as_bytes();
+    let file = yaml::parse(bytes);
+    let index = LineIndex::new(bytes);
+    let found = find_markers(path, bytes, &file, &index);
+    let markers = found
+        .markers
+        .iter()
+        .map(|m| format!("marker L{}", index.line_of(m.scalar.start) + 1));
+    let diagnostics = found
+        .diagnostics
+        .iter()
+        .map(|d| format!("{} L{}", d.code, index.line_of(d.range.start) + 1));
+    markers.chain(diagnostics).collect()
+}
+
+/// Spec §1.4 (a marker is a JSON object with the `"$imagepolicy"` key), differences §2 (every
+/// *meant* marker Flux ignores is reported): a comment that names `$imagepolicy` in prose, above
+/// a document or mid-sentence, is no marker candidate, so it gets no `marker-malformed`, no
+/// `marker-misplaced` (whose fix would join the prose to the next line) and no `file-skipped`;
+/// a marker-shaped comment that Flux cannot read is still reported. Found on a real repository
+/// (`# $imagepolicy marker (swdemo/deployment.yaml, …` above `apiVersion:`).
+#[test]
+fn prose_mentioning_the_key_is_not_a_marker() {
+    let cases: &[(&str, &str, &[&str])] = &[
+        (
+            "prose above a document, in a file without markers",
+            "# $imagepolicy marker (swdemo/deployment.yaml, apps/web.yaml) keeps these in step\napiVersion: apps/v1\nkind: Deployment\n",
+            &[],
+        ),
+        (
+            "prose above a document, in a file with a marker",
+            "# $imagepolicy markers below are bumped by the bot\napiVersion: apps/v1\nkind: Deployment\nspec:\n  image: a:1 # {\"$imagepolicy\": \"ns:p\"}\n",
+            &["marker L5"],
+        ),
+        (
+            "prose after a separator that looks like a bare marker",
+            "a: 1\n---\n# $imagepolicy: see the README for how markers work\napiVersion: v1\n",
+            &[],
+        ),
+        (
+            "prose mid-sentence, on a value's line and above a key",
+            "spec:\n  # this image is bumped by the \"$imagepolicy\" marker of apps/web.yaml\n  image: a:1 # pinned: no $imagepolicy here on purpose\n",
+            &[],
+        ),
+        (
+            "the key quoted in prose",
+            "# \"$imagepolicy\" markers are described in README.md\nimage: a:1\n",
+            &[],
+        ),
+        (
+            "a marker missing its closing brace",
+            "image: a:1 # {\"$imagepolicy\": \"ns:p\"\n",
+            &["marker-malformed L1"],
+        ),
+        (
+            "a marker with an unquoted value",
+            "image: a:1 # {\"$imagepolicy\": ns:p}\n",
+            &["marker-malformed L1"],
+        ),
+        (
+            "a bare key-value marker",
+            "image: a:1 # $imagepolicy: ns:p\n",
+            // Meant as a marker, so the file's missing screening token is reported too.
+            &["marker-malformed L1", "file-skipped L1"],
+        ),
+        (
+            "a JSON marker above a document is still misplaced",
+            "# {\"$imagepolicy\": \"ns:p\"}\napiVersion: v1\nkind: ConfigMap\n",
+            &["marker-misplaced L1"],
+        ),
+    ];
+    for (name, text, expected) in cases {
+        assert_eq!(findings("a.yaml", text), *expected, "{name}");
+    }
+}
+
+/// The bare form is reported with the JSON it meant (differences §2: the fix where intent is
+/// clear), and prose starting with the key is left alone.
+#[test]
+fn bare_markers_are_read_narrowly() {
+    use fluxtag_core::marker::{CommentClass, classify_comment};
+    for (comment, suggestion) in [
+        (
+            "# $imagepolicy: ns:p",
+            Some("# {\"$imagepolicy\": \"ns:p\"}"),
+        ),
+        (
+            "# \"$imagepolicy\": \"ns:p:tag\"}",
+            Some("# {\"$imagepolicy\": \"ns:p:tag\"}"),
+        ),
+        (
+            "#$ImagePolicy = 'ns:p'",
+            Some("# {\"$imagepolicy\": \"ns:p\"}"),
+        ),
+        ("# $imagepolicy marker (swdemo/deployment.yaml, …", None),
+        ("# $imagepolicy: see the docs", None),
+        ("# $imagepolicy:", None),
+        ("# $imagepolicy", None),
+    ] {
+        let class = classify_comment(comment);
+        match suggestion {
+            Some(expected) => assert!(
+                matches!(&class, CommentClass::Malformed { suggestion: Some(s), .. } if s == expected),
+                "{comment}: {class:?}"
+            ),
+            None => assert_eq!(class, CommentClass::NotMarker, "{comment}"),
+        }
+    }
+}
+
+/// Issue 11 item 2: moving a misplaced marker to its value's line makes Flux start rewriting
+/// the value, so the move is an unsafe fix (never applied by `--fix` alone, nor by
+/// `source.fixAll`), and it is offered only for a comment that is valid marker JSON (moving a
+/// malformed one would only join two lines).
+#[test]
+fn the_move_fix_is_unsafe_and_only_for_valid_markers() {
+    use fluxtag_core::diag::Applicability;
+    let cases: &[(&str, &str, Option<&str>)] = &[
+        (
+            "a valid marker above its key",
+            "spec:\n  # {\"$imagepolicy\": \"ns:p\"}\n  image: a:1\n",
+            Some("spec:\n  image: a:1 # {\"$imagepolicy\": \"ns:p\"}\n"),
+        ),
+        (
+            "a valid marker on the key's line, the value below",
+            "spec:\n  image: # {\"$imagepolicy\": \"ns:p\"}\n    a:1\n",
+            Some("spec:\n  image:\n    a:1 # {\"$imagepolicy\": \"ns:p\"}\n"),
+        ),
+        (
+            "a malformed marker above its key",
+            "spec:\n  # {\"$imagepolicy\": \"ns:p\"\n  image: a:1\n",
+            None,
+        ),
+        (
+            "a single-quoted marker on the key's line",
+            "spec:\n  image: # {'$imagepolicy': 'ns:p'}\n    a:1\n",
+            None,
+        ),
+    ];
+    for (name, text, moved) in cases {
+        let bytes = text.as_bytes();
+        let file = yaml::parse(bytes);
+        let index = LineIndex::new(bytes);
+        let found = find_markers("a.yaml", bytes, &file, &index);
+        let misplaced: Vec<_> = found
+            .diagnostics
+            .iter()
+            .filter(|d| d.code.as_str() == "marker-misplaced")
+            .collect();
+        assert_eq!(misplaced.len(), 1, "{name}: {:?}", found.diagnostics);
+        let fix = misplaced[0].fix.as_ref();
+        match moved {
+            Some(expected) => {
+                let fix = fix.unwrap_or_else(|| panic!("{name}: no move fix"));
+                assert_eq!(fix.applicability, Applicability::Unsafe, "{name}");
+                let after = fluxtag_core::edit::apply_edits(bytes, &fix.edits).unwrap();
+                assert_eq!(String::from_utf8(after).unwrap(), *expected, "{name}");
+            }
+            None => assert!(fix.is_none(), "{name}: {fix:?}"),
+        }
+        assert!(
+            fluxtag_core::edit::safe_edits(&found.diagnostics).is_empty(),
+            "{name}: a safe fix"
+        );
+    }
+}

@@ -2,13 +2,14 @@
 //!
 //! It owns the steps between a directory on disk and a resolved report: finding the YAML files
 //! git does not ignore ([`walk`]), reading and indexing them with the pure core ([`Workspace`]),
-//! getting every repository's tags from a snapshot, the cache or the registries ([`tags`]), and
-//! writing fixes atomically ([`write`](mod@write)).
+//! getting every repository's tags from a snapshot, the cache or the registries ([`tags`]),
+//! which files a run reports ([`scope`]), and writing fixes atomically ([`write`](mod@write)).
 //!
 //! It must not render anything, print, exit the process, or know the language server protocol:
 //! front ends do that with what it returns. Policy decisions stay in `fluxtag-core`.
 
 pub mod cache;
+pub mod scope;
 pub mod tags;
 pub mod walk;
 pub mod write;

@@ -18,14 +18,6 @@ pub enum WalkError {
     /// The root does not exist or is not a directory.
     #[error("{0}: not a directory")]
     NotADirectory(PathBuf),
-    /// A path given on the command line is outside the root.
-    #[error("{path} is outside the repository root {root}")]
-    OutsideRoot {
-        /// The path as given.
-        path: PathBuf,
-        /// The root.
-        root: PathBuf,
-    },
     /// Reading a file failed.
     #[error("cannot read {path}: {source}")]
     Read {

@@ -6,9 +6,11 @@
 //! unknown suffix, a comment above a key, on a key, on a collection, on an empty value, inside a
 //! block scalar, hidden by another comment, or in a file Flux skips altogether.
 //!
-//! A comment that merely mentions `$imagepolicy` in prose is neither: a comment is a marker
-//! candidate only when, after its leading `#`s and blanks, it starts with `{` and names an
-//! `imagepolicy` key, or starts with the `$imagepolicy` key itself.
+//! A comment that merely mentions `$imagepolicy` in prose is neither, wherever it sits (above a
+//! document, mid-sentence): a comment is a marker candidate only when, after its leading `#`s and
+//! blanks, it starts with `{` and names an `imagepolicy` key (a JSON object, valid or not), or
+//! is wholly a bare key-value pair `$imagepolicy: <reference>` (JSON written wrongly). Prose gets
+//! no diagnostic, no misplaced-marker move and no file-level skip.
 //!
 //! The finder is split by concern; this file owns the public types, the comment classifier and
 //! the driver [`find_markers`], plus the few `Finder` helpers every part uses:
@@ -210,19 +212,15 @@ pub fn classify_comment(comment: &str) -> CommentClass {
     let hashes = comment.len() - after_hashes.len();
     let body = after_hashes.trim_start();
     let body_offset = hashes + (after_hashes.len() - body.len());
-    let lower = body.to_ascii_lowercase();
-    let looks_like_object = body.starts_with('{') && lower.contains("imagepolicy");
-    let looks_like_bare = ["$imagepolicy", "\"$imagepolicy\"", "'$imagepolicy'"]
-        .iter()
-        .any(|p| lower.starts_with(p));
-    if !looks_like_object && !looks_like_bare {
-        return CommentClass::NotMarker;
-    }
-    if looks_like_bare && !looks_like_object {
-        let suggestion = bare_suggestion(body);
-        return CommentClass::Malformed {
-            reason: "the marker is not a JSON object; Flux expects `{\"$imagepolicy\": \"<namespace>:<name>\"}`".to_string(),
-            suggestion,
+    let looks_like_object =
+        body.starts_with('{') && body.to_ascii_lowercase().contains("imagepolicy");
+    if !looks_like_object {
+        return match bare_reference(body) {
+            Some(reference) => CommentClass::Malformed {
+                reason: "the marker is not a JSON object; Flux expects `{\"$imagepolicy\": \"<namespace>:<name>\"}`".to_string(),
+                suggestion: Some(format!("# {{\"$imagepolicy\": {}}}", json_string(reference))),
+            },
+            None => CommentClass::NotMarker,
         };
     }
     let mut stream = serde_json::Deserializer::from_str(body).into_iter::<serde_json::Value>();
@@ -307,14 +305,25 @@ fn json_string(value: &str) -> String {
     serde_json::Value::String(value.to_string()).to_string()
 }
 
-/// `$imagepolicy: ns:app` and similar bare forms, rewritten as JSON.
-fn bare_suggestion(body: &str) -> Option<String> {
-    let (_, value) = body.split_once(':')?;
+/// The reference of a marker written as a bare key-value pair instead of JSON
+/// (`$imagepolicy: ns:app`, `"$imagepolicy"= 'ns:app'`): the whole comment is the key (quoted or
+/// not, any case), a `:` or `=`, and one reference without blanks. Anything else that starts
+/// with the key is prose (`$imagepolicy marker (see apps/…)`), not a marker: `None`.
+fn bare_reference(body: &str) -> Option<&str> {
+    let key = ["$imagepolicy", "\"$imagepolicy\"", "'$imagepolicy'"]
+        .into_iter()
+        .find(|key| {
+            body.get(..key.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(key))
+        })?;
+    let rest = body[key.len()..].trim_start();
+    let value = rest.strip_prefix([':', '='])?.trim();
+    let value = value.strip_suffix('}').unwrap_or(value).trim_end();
     let value = value
-        .trim()
-        .trim_matches(|c| c == '"' || c == '\'' || c == '}')
-        .trim();
-    (!value.is_empty()).then(|| format!("# {{\"$imagepolicy\": {}}}", json_string(value)))
+        .strip_prefix(['"', '\''])
+        .and_then(|v| v.strip_suffix(['"', '\'']))
+        .unwrap_or(value);
+    (!value.is_empty() && !value.contains(char::is_whitespace)).then_some(value)
 }
 
 /// The byte range of the `$imagepolicy` value between its quotes in the comment body.

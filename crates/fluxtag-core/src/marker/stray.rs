@@ -1,7 +1,9 @@
 //! The stray pass of the marker finder: every marker candidate the walk did not attach to a
 //! scalar is reported as misplaced, with the reason Flux ignores it (read from the recorded
 //! [`Anchor`]s: a comment above a key, on a key, on a collection, on an empty value…) and, when
-//! the value it was meant for is a scalar whose line has no comment, a safe fix moving it there.
+//! the value it was meant for is a scalar whose line has no comment and the comment is valid
+//! marker JSON, an unsafe fix moving it there (unsafe because it changes what Flux does: the
+//! value starts being rewritten; issue 11 item 2).
 //!
 //! It must run after the walk (it reads `consumed` and the sorted anchors) and must not create
 //! markers.
@@ -12,7 +14,7 @@ use crate::diag::{Applicability, Edit, Fix};
 
 use super::{Anchor, AnchorValue, CommentClass, CommentInfo, Finder};
 
-/// Why a stray comment is ignored, and a fix when one is safe.
+/// Why a stray comment is ignored, and the move fix when one is offered.
 type Why = (String, Option<Fix>);
 
 impl Finder<'_> {
@@ -64,10 +66,18 @@ impl Finder<'_> {
         None
     }
 
-    /// A fix moving comment `at` to the end of the line of the scalar `value`, when that line
-    /// has no comment and the move stays byte-exact.
+    /// A fix moving comment `at` to the end of the line of the scalar `value`, when the comment
+    /// is a marker Flux can read (valid JSON: moving a malformed one would only join lines),
+    /// that line has no comment and the move stays byte-exact.
+    ///
+    /// Always [`Applicability::Unsafe`]: once moved, the marker is applied and Flux starts
+    /// rewriting the value, a change of behaviour a person must choose (issue 11 item 2; ruff's
+    /// fix-safety contract, `style.md` §3). It also removes a line, which no `--fix` may do.
     fn move_fix(&self, at: usize, value: &Range<usize>) -> Option<Fix> {
         let comment = &self.comments[at];
+        if !matches!(comment.class, CommentClass::Marker { .. }) {
+            return None;
+        }
         let text = String::from_utf8_lossy(&self.text[comment.range.clone()]).into_owned();
         let value_line = self.line(value.start);
         let value_line_range = self.index.line_range(self.text, value_line);
@@ -103,12 +113,12 @@ impl Finder<'_> {
         Some(Fix {
             title: "Move the marker to the end of the value's line".to_string(),
             edits,
-            applicability: Applicability::Safe,
+            applicability: Applicability::Unsafe,
         })
     }
 
-    /// Why comment `at`, a marker candidate attached to no scalar, is ignored, and a fix when
-    /// one is safe. One helper per kind of stray comment.
+    /// Why comment `at`, a marker candidate attached to no scalar, is ignored, and the move fix
+    /// when one is offered. One helper per kind of stray comment.
     fn why_stray(&self, at: usize) -> Why {
         let comment = &self.comments[at];
         if comment.own_line {
