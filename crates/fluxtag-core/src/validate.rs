@@ -228,21 +228,18 @@ pub fn object_diagnostics(index: &Index, compiled: &[CompiledPolicy]) -> Vec<Dia
         }
         relocate_patched(&mut out[first..], object.name_range());
     }
-    for policy in index.policies() {
-        out.extend(api_removed(
-            &policy.object.origin.path,
-            "ImagePolicy",
-            &policy.object.api_version,
-            false,
-        ));
-    }
-    for repository in index.repositories() {
-        out.extend(api_removed(
-            &repository.object.origin.path,
-            "ImageRepository",
-            &repository.object.api_version,
-            false,
-        ));
+    let image_objects = index
+        .policies()
+        .iter()
+        .map(|p| (&p.object.origin, "ImagePolicy", &p.object.api_version))
+        .chain(
+            index
+                .repositories()
+                .iter()
+                .map(|r| (&r.object.origin, "ImageRepository", &r.object.api_version)),
+        );
+    for (origin, kind, api_version) in image_objects {
+        out.extend(api_removed(&origin.path, kind, api_version, false));
     }
     for automation in index.automations() {
         let object = &automation.object;

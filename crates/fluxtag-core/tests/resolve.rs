@@ -33,21 +33,58 @@ fn files(fixture: &str) -> Vec<(String, String)> {
     out
 }
 
-/// Resolves `fixture` against `tags` and renders markers, diagnostics (with their help and
-/// fix) and the fixed files.
-fn check(fixture: &str, tags: &[(&str, &[&str])]) -> String {
-    let files = files(fixture);
+/// The index of a fixture's files (patch files are read from them too).
+fn index_of(files: &[(String, String)]) -> Index {
     let mut parser = Parser::new();
     let analyses: Vec<_> = files
         .iter()
         .map(|(path, text)| analyze_file(&mut parser, path, text.as_bytes()))
         .collect();
-    let index = Index::build(analyses, &|path| {
+    Index::build(analyses, &|path| {
         files
             .iter()
             .find(|(p, _)| p == path)
             .map(|(_, text)| text.as_bytes().to_vec())
-    });
+    })
+}
+
+/// A cluster's bootstrap: the `flux-system` Flux Kustomization applying `clusters/<cluster>`.
+fn bootstrap(cluster: &str) -> String {
+    format!(
+        "# -- clusters/{cluster}/flux-system/sync.yaml
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: flux-system
+  namespace: flux-system
+spec:
+  path: ./clusters/{cluster}
+"
+    )
+}
+
+/// An ImageUpdateAutomation `flux-system/bot` in `file`, updating `update_path` with Setters.
+fn automation(file: &str, update_path: &str) -> String {
+    format!(
+        "# -- {file}
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageUpdateAutomation
+metadata:
+  name: bot
+  namespace: flux-system
+spec:
+  update:
+    path: {update_path}
+    strategy: Setters
+"
+    )
+}
+
+/// Resolves `fixture` against `tags` and renders markers, diagnostics (with their help and
+/// fix) and the fixed files.
+fn check(fixture: &str, tags: &[(&str, &[&str])]) -> String {
+    let files = files(fixture);
+    let index = index_of(&files);
     let table: BTreeMap<String, Vec<String>> = tags
         .iter()
         .map(|(image, tags)| {
@@ -945,13 +982,7 @@ image: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"c1-apps:app\"}
 fn provenance_of_an_instance() {
     let fixture = flux_kustomization("  targetNamespace: team\n")
         + &objects("${cluster_name}-app", "flux-system");
-    let files = files(&fixture);
-    let mut parser = Parser::new();
-    let analyses: Vec<_> = files
-        .iter()
-        .map(|(path, text)| analyze_file(&mut parser, path, text.as_bytes()))
-        .collect();
-    let index = Index::build(analyses, &|_| None);
+    let index = index_of(&files(&fixture));
     let [policy] = index.policies() else {
         panic!("one instance expected: {:?}", index.policies());
     };
@@ -980,33 +1011,11 @@ fn provenance_of_an_instance() {
 /// only in cluster a, the only automation only in cluster b.
 #[test]
 fn automations_see_only_their_cluster() {
-    let bootstrap = |cluster: &str| {
-        format!(
-            "# -- clusters/{cluster}/flux-system/sync.yaml
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: flux-system
-  namespace: flux-system
-spec:
-  path: ./clusters/{cluster}
-"
-        )
-    };
     let fixture = bootstrap("a")
         + &bootstrap("b")
         + &objects("app", "flux-system").replace("apps/image.yaml", "clusters/a/image.yaml")
-        + "# -- clusters/b/automation.yaml
-apiVersion: image.toolkit.fluxcd.io/v1
-kind: ImageUpdateAutomation
-metadata:
-  name: bot
-  namespace: flux-system
-spec:
-  update:
-    path: ./apps
-    strategy: Setters
-# -- apps/deploy.yaml
+        + &automation("clusters/b/automation.yaml", "./apps")
+        + "# -- apps/deploy.yaml
 image: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"flux-system:app\"}
 ";
     let out = check(&fixture, TAGS);
@@ -1165,16 +1174,9 @@ image: ghcr.io/org/app:v1.10.0 # {\"$imagepolicy\": \"flux-system:app\"}
 #[test]
 fn automations_of_two_clusters_disagree() {
     let cluster = |name: &str, range: &str| {
-        format!(
-            "# -- clusters/{name}/flux-system/sync.yaml
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: flux-system
-  namespace: flux-system
-spec:
-  path: ./clusters/{name}
-# -- clusters/{name}/images.yaml
+        bootstrap(name)
+            + &format!(
+                "# -- clusters/{name}/images.yaml
 apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization
 metadata:
@@ -1186,24 +1188,15 @@ spec:
     substitute:
       range: '{range}'
 "
-        )
+            )
     };
     let fixture = cluster("a", "<1.10.0")
         + &cluster("b", ">=1.0.0")
         + &objects("app", "flux-system")
             .replace("apps/image.yaml", "images/image.yaml")
             .replace("'>=1.0.0'", "'${range}'")
-        + "# -- images/automation.yaml
-apiVersion: image.toolkit.fluxcd.io/v1
-kind: ImageUpdateAutomation
-metadata:
-  name: bot
-  namespace: flux-system
-spec:
-  update:
-    path: ./apps
-    strategy: Setters
-# -- apps/deploy.yaml
+        + &automation("images/automation.yaml", "./apps")
+        + "# -- apps/deploy.yaml
 image: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"flux-system:app\"}
 ";
     let out = check(&fixture, TAGS);
