@@ -70,18 +70,24 @@ pub(super) struct Instance {
 /// One way a file is applied: by a Flux Kustomization (or none), through a kustomize chain
 /// (or none).
 struct Application<'a> {
+    /// The Flux Kustomization that applies the file.
     builder: Option<&'a FluxKustomization>,
     /// The builder's position in [`Builder::flux_kustomizations`].
     builder_index: Option<usize>,
+    /// The kustomize chain up to the builder's `spec.path` (or every chain without builder).
     chain: Option<Chain>,
 }
 
 /// What building needs: the kustomize view, the Flux Kustomizations, the analyses (for line
 /// numbers) and the parsed patch files.
 pub(super) struct Builder<'a, P: PatchRoots> {
+    /// Every kustomization of the repository.
     pub kustomize: &'a KustomizeView,
+    /// The Flux Kustomizations that may apply objects.
     pub flux_kustomizations: &'a [FluxKustomization],
+    /// Every analysed file (for `path:line` in provenance).
     pub files: &'a BTreeMap<String, FileAnalysis>,
+    /// The parsed patch files.
     pub patch_roots: &'a P,
     /// The clusters of each of `flux_kustomizations` (same order; may be shorter, then
     /// unknown).
@@ -133,7 +139,7 @@ impl<'a, P: PatchRoots> Builder<'a, P> {
         let mut push = |index: usize, builder: &'a FluxKustomization, chain: Option<Chain>| {
             let seen = out
                 .iter()
-                .any(|a| a.builder.is_some_and(|b| std::ptr::eq(b, builder)) && a.chain == chain);
+                .any(|a| a.builder_index == Some(index) && a.chain == chain);
             if !seen {
                 out.push(Application {
                     builder: Some(builder),
