@@ -164,6 +164,16 @@ pub fn digest_reflection_problem(object: &ImagePolicy) -> Option<(Range<usize>, 
 /// the `i`-th of [`Index::policies`] (one compile per policy per resolution).
 pub fn object_diagnostics(index: &Index, compiled: &[CompiledPolicy]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    // When Flux Kustomizations of the repository apply its image objects, one they do not apply
+    // is a stray copy the cluster may never get: its findings are information, not errors.
+    let flux_applies_objects = index
+        .policies()
+        .iter()
+        .map(|p| &p.built)
+        .chain(index.repositories().iter().map(|r| &r.built))
+        .any(|built| built.applied_by.is_some());
+    let stray =
+        |built: &crate::index::BuiltFrom| flux_applies_objects && built.applied_by.is_none();
     for (policy, compiled) in index.policies().iter().zip(compiled) {
         let object = &policy.object;
         let first = out.len();
@@ -227,6 +237,9 @@ pub fn object_diagnostics(index: &Index, compiled: &[CompiledPolicy]) -> Vec<Dia
             Some(_) => {}
         }
         relocate_patched(&mut out[first..], object.name_range());
+        if stray(&policy.built) {
+            mark_stray(&mut out[first..], &object.origin.path);
+        }
     }
     let image_objects = index
         .policies()
@@ -291,6 +304,9 @@ pub fn object_diagnostics(index: &Index, compiled: &[CompiledPolicy]) -> Vec<Dia
                 .map_or(0..0, |n| n.range.clone());
             let last = out.len() - 1;
             relocate_patched(&mut out[last..], fallback);
+            if stray(&repository.built) {
+                mark_stray(&mut out[last..], &repository.object.origin.path);
+            }
         }
     }
     // An object built several times (several Flux Kustomizations) is one document: its
@@ -387,6 +403,16 @@ fn renamed_repository_help(index: &Index, namespace: Option<&str>, name: &str) -
         None => {
             "create the ImageRepository, or fix the name in spec.imageRepositoryRef".to_string()
         }
+    }
+}
+
+/// Makes findings on an object no Flux Kustomization applies information, and says why.
+fn mark_stray(diagnostics: &mut [Diagnostic], path: &str) {
+    for diagnostic in diagnostics {
+        diagnostic.severity = crate::diag::Severity::Info;
+        diagnostic.message.push_str(&format!(
+            " (no Flux Kustomization in the repository applies {path}, so the cluster may never get this object)"
+        ));
     }
 }
 

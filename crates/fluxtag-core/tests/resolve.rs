@@ -1203,3 +1203,30 @@ image: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"flux-system:app\"}
     assert!(out.contains("error automation-conflict"), "{out}");
     insta::assert_snapshot!(out);
 }
+
+/// Issue 10 (found on a public repository): when Flux Kustomizations apply the repository's
+/// image objects, an invalid copy that none of them applies (no kustomization lists it) is no
+/// error: the cluster may never get it.
+#[test]
+fn objects_no_flux_kustomization_applies_are_information() {
+    let fixture = flux_kustomization("")
+        + &objects("app", "flux-system")
+        + "# -- apps/kustomization.yaml
+resources:
+  - image.yaml
+# -- apps/old/image.yaml
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageRepository
+metadata:
+  name: old
+  namespace: flux-system
+spec:
+  image: ghcr.io/org/app:1.0
+";
+    let out = check(&fixture, TAGS);
+    assert!(
+        out.contains("info repository-invalid apps/old/image.yaml"),
+        "{out}"
+    );
+    assert!(!out.contains("error repository-invalid"), "{out}");
+}
