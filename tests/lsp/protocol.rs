@@ -119,6 +119,13 @@ fn stale_marker_hover_quick_fix_and_inlay_hints() {
         stale["data"]["fixes"][0]["title"],
         json!("Update to 4.0.11")
     );
+    // Issue 11 item 7: in the editor the help names the quick fix, not the command line.
+    let message = stale["message"].as_str().unwrap_or_default();
+    assert!(
+        message.ends_with("\nhelp: apply the quick fix “Update to 4.0.11” to write it"),
+        "{message}"
+    );
+    assert!(!message.contains("fluxtag check --fix"), "{message}");
     server.rpc.wait_request("workspace/inlayHint/refresh");
 
     let hover = server
