@@ -83,6 +83,26 @@ fn tags(n: usize) -> String {
     }
 }
 
+/// Whether `key` looks like a four-part version (`5.14.0.9383`), which the controller cannot
+/// read as a semantic version (spec §4.1).
+fn four_parts(key: &str) -> bool {
+    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    let parts: Vec<&str> = key
+        .strip_prefix('v')
+        .unwrap_or(key)
+        .splitn(4, '.')
+        .collect();
+    match parts.as_slice() {
+        [a, b, c, d] => {
+            digits(a)
+                && digits(b)
+                && digits(c)
+                && d.bytes().next().is_some_and(|b| b.is_ascii_digit())
+        }
+        _ => false,
+    }
+}
+
 /// "no tag" or "no tag that filterTags `p` keeps".
 fn no_tag(filter: Option<&String>) -> String {
     match filter {
@@ -122,11 +142,20 @@ impl fmt::Display for NoTag {
                 }
                 f.write_str(")")
             }
-            NoTag::NoVersion { filter, example } => write!(
-                f,
-                "{} is a semantic version X.Y.Z (e.g. {example})",
-                no_tag(filter.as_ref())
-            ),
+            NoTag::NoVersion { filter, example } => {
+                write!(
+                    f,
+                    "{} is a semantic version X.Y.Z (e.g. {example}",
+                    no_tag(filter.as_ref())
+                )?;
+                if four_parts(&example.key) {
+                    f.write_str(
+                        ", four parts: filterTags can extract three, e.g. pattern \
+                         `^(?P<v>[0-9]+\\.[0-9]+\\.[0-9]+)\\.` with extract `$v`",
+                    )?;
+                }
+                f.write_str(")")
+            }
             NoTag::NotANumber {
                 filter,
                 first,
@@ -214,6 +243,18 @@ mod tests {
             .to_string(),
             "no tag is a semantic version X.Y.Z (e.g. `latest`)"
         );
+        assert_eq!(
+            NoTag::NoVersion {
+                filter: None,
+                example: example("5.14.0.9383", "5.14.0.9383")
+            }
+            .to_string(),
+            "no tag is a semantic version X.Y.Z (e.g. `5.14.0.9383`, four parts: filterTags can \
+             extract three, e.g. pattern `^(?P<v>[0-9]+\\.[0-9]+\\.[0-9]+)\\.` with extract `$v`)"
+        );
+        assert!(!four_parts("1.2.3"));
+        assert!(!four_parts("1.2.x.4"));
+        assert!(four_parts("v1.2.3.4-beta"));
         assert_eq!(
             NoTag::NotANumber {
                 filter: None,
