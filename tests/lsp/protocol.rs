@@ -119,6 +119,13 @@ fn stale_marker_hover_quick_fix_and_inlay_hints() {
         stale["data"]["fixes"][0]["title"],
         json!("Update to 4.0.11")
     );
+    // Issue 11 item 7: in the editor the help names the quick fix, not the command line.
+    let message = stale["message"].as_str().unwrap_or_default();
+    assert!(
+        message.ends_with("\nhelp: apply the quick fix “Update to 4.0.11” to write it"),
+        "{message}"
+    );
+    assert!(!message.contains("fluxtag check --fix"), "{message}");
     server.rpc.wait_request("workspace/inlayHint/refresh");
 
     let hover = server
@@ -663,4 +670,97 @@ fn a_second_server_reads_the_analysis_cache() {
         assert_eq!(files, 1, "one cache file in {}", analysis.display());
     }
     assert_eq!(published[0], published[1]);
+}
+
+/// The text of `markdown` outside its code spans (CommonMark: a run of n backticks opens a span
+/// that the next run of exactly n closes; a backslash-escaped character is literal).
+fn outside_code_spans(markdown: &str) -> String {
+    let chars: Vec<char> = markdown.chars().collect();
+    let run_at = |i: usize| chars[i..].iter().take_while(|&&c| c == '`').count();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '\\' if i + 1 < chars.len() => {
+                out.push(chars[i]);
+                out.push(chars[i + 1]);
+                i += 2;
+            }
+            '`' => {
+                let n = run_at(i);
+                let mut j = i + n;
+                let close = loop {
+                    if j >= chars.len() {
+                        break None;
+                    }
+                    if chars[j] == '`' {
+                        let m = run_at(j);
+                        if m == n {
+                            break Some(j);
+                        }
+                        j += m;
+                    } else {
+                        j += 1;
+                    }
+                };
+                match close {
+                    Some(j) => i = j + n,
+                    None => {
+                        out.extend(&chars[i..i + n]);
+                        i += n;
+                    }
+                }
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Issue 11 item 4: the hover of a policy whose filterTags pattern holds `<date>` shows the
+/// pattern in a code span, intact (VS Code showed `(?P[0-9]{8})`: raw text read as HTML), and no
+/// user text outside a code span is left unescaped.
+#[test]
+fn hover_markdown_keeps_user_text_intact() {
+    const DATED: &str = "kubernetes/apps/flux-system/image-automation/app/dated.yaml";
+    const PATTERN: &str = "^main-(?P<date>[0-9]{8})$";
+    let repo = Repo::homelab();
+    std::fs::write(
+        repo.root.join(DATED),
+        format!(
+            "---\napiVersion: image.toolkit.fluxcd.io/v1\nkind: ImageRepository\nmetadata:\n  name: dated\n  namespace: flux-system\nspec:\n  image: ghcr.io/acme/dated\n  interval: 1h\n---\napiVersion: image.toolkit.fluxcd.io/v1\nkind: ImagePolicy\nmetadata:\n  name: dated\n  namespace: flux-system\nspec:\n  imageRepositoryRef:\n    name: dated\n  filterTags:\n    pattern: '{PATTERN}'\n    extract: '$date'\n  policy:\n    numerical:\n      order: asc\n"
+        ),
+    )
+    .expect("write the dated policy");
+    let mut server = Server::start(&repo, false);
+    let uri = server.open(&repo, DATED);
+    server.rpc.diagnostics(&uri, |_| true);
+    // Anywhere in the ImagePolicy document: its hover.
+    let (line, column) = locate(&repo.read(DATED), "pattern:");
+    let hover = server
+        .rpc
+        .request("textDocument/hover", at(&uri, line, column as u32));
+    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert_eq!(hover["contents"]["kind"], json!("markdown"), "{hover:#}");
+    assert!(
+        text.contains(&format!("- filter: `{PATTERN}` extract `$date`")),
+        "{text}"
+    );
+    assert!(
+        text.contains("- rule: `numerical asc (filter '^main-(?P<date>[0-9]{8})$'"),
+        "{text}"
+    );
+    let outside = outside_code_spans(text);
+    assert!(
+        !outside.contains("<date>"),
+        "raw user text outside code spans:\n{text}"
+    );
+    assert!(
+        !outside.replace("\\<", "").contains('<'),
+        "an unescaped < outside code spans:\n{text}"
+    );
+    server.stop();
 }

@@ -461,6 +461,58 @@ fn tag_problems() {
     assert!(!out.contains(&Code::RegistryError.to_string()), "{out}");
 }
 
+/// Issue 11 item 5: `no-matching-tag` says what happened (the filter that matched nothing, the
+/// range and the newest version it left out, the tag that is not a number, the exclusion list
+/// that removed everything), not the controller's "version list argument cannot be empty".
+/// Which policies fail is §2.3/§4's, unchanged.
+#[test]
+fn no_matching_tag_says_what_happened() {
+    let marker = "# -- d.yaml\ntag: 1.9.0 # {\"$imagepolicy\": \"flux-system:app:tag\"}\n";
+    let message = |spec: &str, tags: &[(&str, &[&str])]| {
+        let out = check(&(policy(spec) + marker), tags);
+        let line = out
+            .lines()
+            .find(|l| l.contains("no-matching-tag"))
+            .unwrap_or_else(|| panic!("no no-matching-tag in {out}"))
+            .to_string();
+        assert!(!line.contains("version list argument"), "{line}");
+        assert!(!line.contains("unable to determine"), "{line}");
+        line
+    };
+    let semver = "  policy:\n    semver:\n      range: '>=3.0.0'\n";
+    let line = message(semver, TAGS);
+    assert!(
+        line.contains(
+            "ImagePolicy flux-system/app selects no tag of ghcr.io/org/app: no tag is in range \
+             `>=3.0.0` (newest semver tag: `2.0.0-rc.1`; a prerelease matches only a range with a \
+             prerelease, such as `-0`)"
+        ),
+        "{line}"
+    );
+    let filtered = "  filterTags:\n    pattern: '^release-(?P<v>.*)$'\n    extract: '$v'\n  policy:\n    semver:\n      range: '*'\n";
+    let line = message(filtered, TAGS);
+    assert!(
+        line.contains("filterTags `^release-(?P<v>.*)$` matched none of 6 tags (e.g. `v1.10.0`)"),
+        "{line}"
+    );
+    let numerical = "  policy:\n    numerical:\n      order: asc\n";
+    let line = message(numerical, TAGS);
+    assert!(
+        line.contains("no tag is a number (e.g. `v1.10.0`)"),
+        "{line}"
+    );
+    let line = message(semver, &[("ghcr.io/org/app", &["1.0.0.sig", "2.0.0.sig"])]);
+    assert!(
+        line.contains("the default exclusionList (`^.*\\.sig$`) excludes all 2 tags"),
+        "{line}"
+    );
+    let line = message(semver, &[("ghcr.io/org/app", &[])]);
+    assert!(
+        line.contains("selects no tag of ghcr.io/org/app: the image has no tags"),
+        "{line}"
+    );
+}
+
 /// A Flux Kustomization that builds the fixture's `apps/` with `extra` in its spec, and
 /// substitutes `cluster_name: c1`.
 fn flux_kustomization(extra: &str) -> String {

@@ -3,7 +3,8 @@
 //! It owns everything between the editor and the shared analysis: the protocol (on
 //! `tower-lsp-server`, whose `ls_types` this is the only crate to use), open documents as ropes
 //! with incremental sync, the negotiated position encoding ([`convert`], the one place that
-//! converts), settings from flags and the client ([`settings`]), background indexing with
+//! converts), Markdown for hovers ([`markdown`], the one place that writes it), settings from
+//! flags and the client ([`settings`]), background indexing with
 //! `$/progress`, background tag fetches with an in-memory layer over the disk cache, and one
 //! handler per method ([`handlers`]). It runs beside yaml-language-server on the same buffers,
 //! so it offers no formatting and names itself `fluxtag` in every diagnostic.
@@ -18,6 +19,7 @@
 pub mod convert;
 pub mod handlers;
 pub mod loader;
+pub mod markdown;
 pub mod server;
 pub mod settings;
 pub mod state;

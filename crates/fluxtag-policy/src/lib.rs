@@ -11,7 +11,8 @@
 //! * [`go_regex`]: Go RE2 patterns compiled onto the `regex` crate with Go's meaning;
 //! * [`filter`]: `filterTags` (pattern and `extract` template);
 //! * [`exclusion`]: the `ImageRepository` exclusion list and the scan's tag order;
-//! * [`policy`]: the semver, alphabetical and numerical policies put together.
+//! * [`policy`]: the semver, alphabetical and numerical policies put together;
+//! * [`no_tag`]: why a policy selects no tag, in the user's terms.
 //!
 //! It must stay pure: no I/O, no environment, no clock, no network, no printing, and no
 //! panics on any input. Tags come in as data; results and typed errors go out.
@@ -22,6 +23,7 @@ pub mod float;
 pub mod go_regex;
 mod go_text;
 pub mod image_ref;
+pub mod no_tag;
 pub mod policy;
 pub mod semver;
 pub mod tag;
@@ -30,6 +32,7 @@ pub use exclusion::{ExclusionError, ExclusionList, sort_tags_descending};
 pub use filter::{FilterError, TagFilter, TagFilterSpec};
 pub use float::parse_go_float;
 pub use image_ref::{ImageRef, ImageRefError, ParsedReference, parse_reference};
+pub use no_tag::NoTag;
 pub use policy::{EvaluationError, InvalidPolicy, Order, Policy, PolicyChoice, PolicySpec};
 pub use semver::{ConstraintError, Constraints, Version, VersionError};
 pub use tag::parse_flux_version;

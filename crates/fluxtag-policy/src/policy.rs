@@ -10,6 +10,7 @@
 
 use crate::filter::{FilterError, FilteredTag, TagFilter, TagFilterSpec};
 use crate::float::parse_go_float;
+use crate::no_tag::{Example, NoTag};
 use crate::semver::{ConstraintError, Constraints};
 use crate::tag::parse_flux_version;
 use std::cmp::Ordering;
@@ -46,7 +47,7 @@ pub enum InvalidPolicy {
 }
 
 /// Why evaluation found no tag (Ready=False, reason `Failure`). Displays the controller's
-/// message.
+/// message; [`Policy::no_tag`] says the same in the user's terms.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EvaluationError {
     /// No tags, or none left after `filterTags`.
@@ -197,6 +198,87 @@ impl Policy {
             .get(index)
             .map(|c| c.original.to_owned())
             .ok_or(EvaluationError::EmptyList)
+    }
+
+    /// Why [`Policy::latest`] selects no tag from `tags`, in the user's terms (which filter,
+    /// which range, which tag is not a number); `None` when it selects one. Built from the same
+    /// candidates, in the same scan order, as [`Policy::latest`]: only the words differ from its
+    /// [`EvaluationError`].
+    pub fn no_tag(&self, tags: &[String]) -> Option<NoTag> {
+        let sorted = scan_order(tags);
+        let error = self.select(&sorted).err()?;
+        let filtered = self.filtered(&sorted);
+        let candidates = self.candidate_list(&sorted, filtered.as_deref());
+        let filter = self
+            .filter
+            .as_ref()
+            .map(|f| f.pattern().to_owned())
+            .filter(|p| !p.is_empty());
+        let example = |c: &Candidate<'_>| Example {
+            tag: c.original.to_owned(),
+            key: c.key.to_owned(),
+        };
+        Some(match (&error, &self.choice) {
+            (EvaluationError::EmptyList, _) => match (&filter, sorted.first()) {
+                (Some(pattern), Some(first)) => NoTag::FilterMatchedNone {
+                    pattern: pattern.clone(),
+                    tags: sorted.len(),
+                    example: (*first).to_owned(),
+                },
+                _ => NoTag::NoTags,
+            },
+            (EvaluationError::NoMatch, PolicyChoice::SemVer(range)) => {
+                let mut newest: Option<(&Candidate<'_>, crate::semver::Version)> = None;
+                for candidate in &candidates {
+                    let Some(version) = parse_flux_version(candidate.key) else {
+                        continue;
+                    };
+                    let newer = newest
+                        .as_ref()
+                        .is_none_or(|(_, n)| version.compare(n) == Ordering::Greater);
+                    if newer {
+                        newest = Some((candidate, version));
+                    }
+                }
+                match (newest, candidates.first()) {
+                    (Some((candidate, version)), _) => NoTag::NotInRange {
+                        range: range.original().to_owned(),
+                        filter,
+                        newest: example(candidate),
+                        newest_is_prerelease: !version.prerelease().is_empty()
+                            && !range
+                                .groups()
+                                .flatten()
+                                .any(|c| !c.version().prerelease().is_empty()),
+                    },
+                    (None, Some(first)) => NoTag::NoVersion {
+                        filter,
+                        example: example(first),
+                    },
+                    (None, None) => NoTag::NoTags,
+                }
+            }
+            (EvaluationError::InvalidNumeric(key), _) => {
+                let first = candidates.iter().find(|c| c.key == key).map_or_else(
+                    || Example {
+                        tag: key.clone(),
+                        key: key.clone(),
+                    },
+                    example,
+                );
+                NoTag::NotANumber {
+                    filter,
+                    first,
+                    not_numbers: candidates
+                        .iter()
+                        .filter(|c| parse_go_float(c.key).is_none())
+                        .count(),
+                    candidates: candidates.len(),
+                }
+            }
+            // Only a semver policy fails with NoMatch.
+            (EvaluationError::NoMatch, _) => NoTag::NoTags,
+        })
     }
 
     /// The best `limit` tags in this policy's preference order, best first (the first is

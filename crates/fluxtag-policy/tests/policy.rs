@@ -68,6 +68,14 @@ fn run_policies(file: &str) {
             failures.fail(i, format!("{what}: expected invalid policy {expected:?}"));
             continue;
         }
+        // Issue 11 item 5: the user's words exist exactly when the controller fails.
+        let no_tag = policy.no_tag(&case.tags);
+        if no_tag.is_some() != policy.latest(&case.tags).is_err() {
+            failures.fail(
+                i,
+                format!("{what}: no_tag {no_tag:?} disagrees with latest"),
+            );
+        }
         let result = if case.sorted {
             policy.latest(&case.tags)
         } else {
@@ -100,6 +108,89 @@ fn policy_latest_section_5() {
 #[test]
 fn policy_latest_own_cases() {
     run_policies("policy_latest_own.json");
+}
+
+fn filtered(choice: PolicySpec, pattern: &str, extract: &str) -> Policy {
+    policy(PolicySpec {
+        filter_tags: Some(TagFilterSpec {
+            pattern: pattern.to_owned(),
+            extract: extract.to_owned(),
+        }),
+        ..choice
+    })
+}
+
+fn semver_spec(range: &str) -> PolicySpec {
+    PolicySpec {
+        semver_range: Some(range.to_owned()),
+        ..PolicySpec::default()
+    }
+}
+
+fn numerical_spec() -> PolicySpec {
+    PolicySpec {
+        numerical_order: Some("asc".to_owned()),
+        ..PolicySpec::default()
+    }
+}
+
+/// Issue 11 item 5: when a policy selects no tag, `no_tag` says what happened instead of the
+/// controller's words (spec flux-semantics.md §2.3 and §4: which failure is which is Flux's).
+#[test]
+fn no_tag_says_what_happened() {
+    let say = |policy: &Policy, list: &[&str]| {
+        policy
+            .no_tag(&tags(list))
+            .map(|n| n.to_string())
+            .unwrap_or_default()
+    };
+    // §2.3 "filtered list empty".
+    let main = filtered(semver_spec(">=0.0.0"), "^main-(?P<date>[0-9]{8})$", "$date");
+    assert_eq!(
+        say(&main, &["v1.0.0", "latest", "dev-20240101"]),
+        "filterTags `^main-(?P<date>[0-9]{8})$` matched none of 3 tags (e.g. `v1.0.0`)"
+    );
+    assert_eq!(say(&main, &[]), "there are no tags");
+    // §4.1 "nothing parses+matches": the newest version the range left out.
+    let range = semver(">=5.0.0");
+    assert_eq!(
+        say(&range, &["4.0.9", "4.0.11", "latest", "3.9.0"]),
+        "no tag is in range `>=5.0.0` (newest semver tag: `4.0.11`)"
+    );
+    assert_eq!(
+        say(&range, &["5.0.0-rc.1", "4.0.0"]),
+        "no tag is in range `>=5.0.0` (newest semver tag: `5.0.0-rc.1`; a prerelease matches \
+         only a range with a prerelease, such as `-0`)"
+    );
+    assert_eq!(
+        say(&semver(">=5.0.0-0 <5.0.0"), &["5.0.0", "4.0.0"]),
+        "no tag is in range `>=5.0.0-0 <5.0.0` (newest semver tag: `5.0.0`)"
+    );
+    // Two-part tags are not versions to the controller (§4.1).
+    assert_eq!(
+        say(&range, &["latest", "1.2", "main"]),
+        "no tag is a semantic version X.Y.Z (e.g. `main`)"
+    );
+    let extracted = filtered(semver_spec(">=2.0.0"), "^v(?P<v>.*)$", "$v");
+    assert_eq!(
+        say(&extracted, &["v1.2.3", "v1.10.0", "x"]),
+        "no tag that filterTags `^v(?P<v>.*)$` keeps is in range `>=2.0.0` (newest semver tag: \
+         `1.10.0` from `v1.10.0`)"
+    );
+    // §4.2: every candidate must be a number; one that is not fails the whole policy.
+    let numbers = policy(numerical_spec());
+    assert_eq!(
+        say(&numbers, &["latest", "main"]),
+        "no tag is a number (e.g. `main`)"
+    );
+    assert_eq!(
+        say(&numbers, &["1", "2", "latest"]),
+        "`latest` is not a number, and one such tag fails the numerical policy (1 of 3 tags is \
+         not a number; filterTags can leave them out)"
+    );
+    // A selected tag: nothing to explain.
+    assert_eq!(numbers.no_tag(&tags(&["1", "2"])), None);
+    assert_eq!(range.no_tag(&tags(&["5.0.1"])), None);
 }
 
 fn policy(spec: PolicySpec) -> Policy {

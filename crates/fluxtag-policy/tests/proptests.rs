@@ -1,5 +1,5 @@
 //! Property tests: nothing in the crate panics on arbitrary input, parsers round-trip, and
-//! policies always answer with one of the tags they were given.
+//! policies always answer with one of the tags they were given (or say why they select none).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -136,6 +136,12 @@ proptest! {
             let latest = policy.latest(&tags);
             if let Ok(tag) = &latest {
                 prop_assert!(tags.contains(tag));
+            }
+            // The user's words (issue 11 item 5) exist exactly when the controller fails.
+            let no_tag = policy.no_tag(&tags);
+            prop_assert_eq!(no_tag.is_some(), latest.is_err());
+            if let Some(no_tag) = no_tag {
+                prop_assert!(!no_tag.to_string().is_empty());
             }
             if let Ok(tag) = policy.latest_in_order(&tags) {
                 prop_assert!(tags.contains(&tag));

@@ -3,8 +3,10 @@
 //! bytes.
 //!
 //! - [`Mode::Online`]: a cache entry younger than the repository's interval (at least a minute)
-//!   is used; otherwise the registry is asked and the cache updated. With `refresh`, only entries
-//!   written by this service count as fresh, so every image is fetched once per run.
+//!   is used; otherwise the registry is asked and the cache updated. With `refresh`, the disk
+//!   cache is never read: the service keeps what it fetched itself (its run record, in memory), so
+//!   every image (and every digest) is fetched exactly once per service, whatever the clock says.
+//!   The cache is still written for later runs.
 //! - [`Mode::Offline`]: the cache only, whatever its age; no entry is
 //!   [`RegistryError::NotCached`].
 //! - [`Mode::Snapshot`]: the snapshot only; no entry is [`RegistryError::NotInSnapshot`].
@@ -27,7 +29,6 @@ use crate::env::Environment;
 use crate::error::RegistryError;
 use crate::reference::RepositoryRef;
 use crate::snapshot::Snapshot;
-use crate::time::{from_unix, to_unix};
 
 /// The shortest freshness of a cache entry, whatever the repository's interval says.
 pub const MIN_FRESHNESS: Duration = Duration::from_secs(60);
@@ -37,7 +38,7 @@ pub const MIN_FRESHNESS: Duration = Duration::from_secs(60);
 pub enum Mode {
     /// The registry, with the cache in front.
     Online {
-        /// Ignore cache entries written before this service was created.
+        /// Ignore the disk cache: fetch every image once for this service and keep the answer.
         refresh: bool,
     },
     /// The cache only, whatever its age (`--offline`).
@@ -92,6 +93,18 @@ pub struct ExportItem {
 
 type Shared<T> = Result<T, RegistryError>;
 
+/// What a refreshing service fetched from the registry itself: its one answer per image and per
+/// digest for the rest of its life. An explicit record, not a comparison of clock readings with
+/// the cache files' times (those keep whole seconds, so a tag pushed within the second of an
+/// earlier run would be missed).
+#[derive(Default)]
+struct RunRecord {
+    /// Raw tags by canonical image, and when they were fetched.
+    tags: HashMap<String, (Arc<Vec<String>>, SystemTime)>,
+    /// Digests by canonical image and tag.
+    digests: HashMap<(String, String), String>,
+}
+
 /// Runs one future per key at a time; callers that arrive meanwhile wait for its result.
 struct SingleFlight<T: Clone> {
     cells: Mutex<HashMap<String, Arc<OnceCell<Shared<T>>>>>,
@@ -128,7 +141,8 @@ pub struct TagService {
     client: Option<Arc<RegistryClient>>,
     cache: Option<Arc<DiskCache>>,
     env: Arc<dyn Environment>,
-    not_before: Option<SystemTime>,
+    /// `Some` in [`Mode::Online`] with `refresh`: the only source of fresh answers there.
+    refreshed: Option<Mutex<RunRecord>>,
     tag_flights: SingleFlight<Arc<Vec<String>>>,
     digest_flights: SingleFlight<String>,
 }
@@ -151,17 +165,14 @@ impl TagService {
         cache: Option<Arc<DiskCache>>,
         env: Arc<dyn Environment>,
     ) -> Self {
-        // The cache keeps whole seconds, so "written by this service" is judged in whole seconds.
-        let not_before = match mode {
-            Mode::Online { refresh: true } => from_unix(to_unix(env.now())),
-            _ => None,
-        };
+        let refreshed = matches!(mode, Mode::Online { refresh: true })
+            .then(|| Mutex::new(RunRecord::default()));
         Self {
             mode,
             client,
             cache,
             env,
-            not_before,
+            refreshed,
             tag_flights: SingleFlight::new(),
             digest_flights: SingleFlight::new(),
         }
@@ -211,8 +222,8 @@ impl TagService {
                 None => Err(RegistryError::NotCached { image }),
             },
             Mode::Online { .. } => {
-                if let Some((tags, at)) = self.cached_tags(&image, Some(interval)).await {
-                    return Ok((Arc::new(tags), Origin::Cache, Some(at)));
+                if let Some((tags, origin, at)) = self.fresh_tags(&image, interval).await {
+                    return Ok((tags, origin, Some(at)));
                 }
                 let Some(client) = &self.client else {
                     return Err(RegistryError::NotCached { image });
@@ -221,19 +232,22 @@ impl TagService {
                     .tag_flights
                     .run(&image, || async {
                         // Another caller may have finished a fetch since we looked.
-                        if let Some((tags, _)) = self.cached_tags(&image, Some(interval)).await {
-                            return Ok(Arc::new(tags));
+                        if let Some((tags, _, _)) = self.fresh_tags(&image, interval).await {
+                            return Ok(tags);
                         }
-                        let tags = client.list_tags(repo).await?;
+                        let tags = Arc::new(client.list_tags(repo).await?);
                         let now = self.env.now();
+                        self.record(|run| {
+                            run.tags.insert(image.clone(), (Arc::clone(&tags), now));
+                        });
                         self.write_cache(&image, |entry| {
                             entry
                                 .digests
                                 .retain(|tag, _| tags.binary_search_by(|t| tag.cmp(t)).is_ok());
-                            entry.tags = Some((tags.clone(), now));
+                            entry.tags = Some((tags.as_ref().clone(), now));
                         })
                         .await;
-                        Ok(Arc::new(tags))
+                        Ok(tags)
                     })
                     .await?;
                 Ok((fetched, Origin::Registry, Some(self.env.now())))
@@ -271,11 +285,8 @@ impl TagService {
                 })
                 .ok_or(RegistryError::NotCached { image }),
             Mode::Online { .. } => {
-                if let Some(digest) = self.cached_digest(&image, tag, Some(interval)).await {
-                    return Ok(DigestInfo {
-                        digest,
-                        origin: Origin::Cache,
-                    });
+                if let Some((digest, origin)) = self.fresh_digest(&image, tag, interval).await {
+                    return Ok(DigestInfo { digest, origin });
                 }
                 let Some(client) = &self.client else {
                     return Err(RegistryError::NotCached { image });
@@ -285,12 +296,15 @@ impl TagService {
                     .digest_flights
                     .run(&key, || async {
                         // Another caller may have finished a fetch since we looked.
-                        if let Some(digest) = self.cached_digest(&image, tag, Some(interval)).await
-                        {
+                        if let Some((digest, _)) = self.fresh_digest(&image, tag, interval).await {
                             return Ok(digest);
                         }
                         let digest = client.digest(repo, tag).await?;
                         let now = self.env.now();
+                        self.record(|run| {
+                            run.digests
+                                .insert((image.clone(), tag.to_owned()), digest.clone());
+                        });
                         self.write_cache(&image, |entry| {
                             entry.digests.insert(
                                 tag.to_owned(),
@@ -341,6 +355,54 @@ impl TagService {
         (snapshot, failures)
     }
 
+    /// Online, the raw tags that need no fetch, with where they came from and when they were
+    /// fetched: refreshing, what this service fetched itself (the disk cache is not read);
+    /// otherwise a disk cache entry younger than `interval`.
+    async fn fresh_tags(
+        &self,
+        image: &str,
+        interval: Duration,
+    ) -> Option<(Arc<Vec<String>>, Origin, SystemTime)> {
+        match &self.refreshed {
+            Some(run) => {
+                let run = run.lock().unwrap_or_else(PoisonError::into_inner);
+                let (tags, at) = run.tags.get(image)?;
+                Some((Arc::clone(tags), Origin::Registry, *at))
+            }
+            None => {
+                let (tags, at) = self.cached_tags(image, Some(interval)).await?;
+                Some((Arc::new(tags), Origin::Cache, at))
+            }
+        }
+    }
+
+    /// Online, the digest of `image:tag` that needs no fetch, as [`Self::fresh_tags`] decides.
+    async fn fresh_digest(
+        &self,
+        image: &str,
+        tag: &str,
+        interval: Duration,
+    ) -> Option<(String, Origin)> {
+        match &self.refreshed {
+            Some(run) => {
+                let run = run.lock().unwrap_or_else(PoisonError::into_inner);
+                let digest = run.digests.get(&(image.to_owned(), tag.to_owned()))?;
+                Some((digest.clone(), Origin::Registry))
+            }
+            None => {
+                let digest = self.cached_digest(image, tag, Some(interval)).await?;
+                Some((digest, Origin::Cache))
+            }
+        }
+    }
+
+    /// Notes a registry answer in the run record (refreshing services only).
+    fn record(&self, change: impl FnOnce(&mut RunRecord)) {
+        if let Some(run) = &self.refreshed {
+            change(&mut run.lock().unwrap_or_else(PoisonError::into_inner));
+        }
+    }
+
     /// Cached raw tags, if there is an entry and (with `max_age`) it is fresh.
     async fn cached_tags(
         &self,
@@ -371,9 +433,6 @@ impl TagService {
     }
 
     fn is_fresh(&self, fetched_at: SystemTime, interval: Duration) -> bool {
-        if self.not_before.is_some_and(|t| fetched_at < t) {
-            return false;
-        }
         let now = self.env.now();
         match now.duration_since(fetched_at) {
             Ok(age) => age < interval.max(MIN_FRESHNESS),

@@ -199,12 +199,21 @@ fn evaluate_policy(
             report.latest = Some(LatestRef { tag, digest });
         }
         Err(error) => {
+            // What happened, in the user's terms; which case it is stays the controller's.
+            let reason = if list.is_empty() && !set.tags.is_empty() {
+                excluded_all(&repository.object.exclusion_patterns(), &set.tags)
+            } else if list.is_empty() {
+                "the image has no tags".to_string()
+            } else {
+                policy
+                    .no_tag(&list)
+                    .map_or_else(|| error.to_string(), |why| why.to_string())
+            };
             report.error = Some((
                 Code::NoMatchingTag,
                 format!(
-                    "ImagePolicy {} selects no tag from {} tags of {image}: {error}",
+                    "ImagePolicy {} selects no tag of {image}: {reason}",
                     display_name(entry.namespace.as_deref(), &entry.name),
-                    list.len()
                 ),
             ));
         }
@@ -212,4 +221,21 @@ fn evaluate_policy(
     report.engine = Some(policy);
     report.tags = Some(list);
     report
+}
+
+/// Why no tag is left when the ImageRepository's exclusion list (`patterns`, or the default
+/// when there are none, spec §3) removed every one of `tags`.
+fn excluded_all(patterns: &[String], tags: &[String]) -> String {
+    let list = if patterns.is_empty() {
+        format!(
+            "the default exclusionList (`{}`)",
+            fluxtag_policy::exclusion::DEFAULT_EXCLUSION_PATTERN
+        )
+    } else {
+        "the ImageRepository's exclusionList".to_string()
+    };
+    match tags {
+        [only] => format!("{list} excludes the only tag, `{only}`"),
+        _ => format!("{list} excludes all {} tags", tags.len()),
+    }
 }

@@ -5,8 +5,12 @@
 //! "edits": [{"range", "newText"}]}]}`. The fixes are the core's own (`Update to 1.4.2`, the
 //! did-you-mean of `policy-not-found`) plus "Add namespace" for `marker-no-namespace`, whose
 //! candidates are the known policies of that name.
+//!
+//! The message is the core's, with its help after `help:`; a help that tells the user to run
+//! `fluxtag check --fix` names the diagnostic's quick fix instead ([`editor_help`]): in the editor
+//! the fix is one action away.
 
-use fluxtag_core::diag::{Applicability, Code, Diagnostic};
+use fluxtag_core::diag::{Applicability, Code, Diagnostic, Fix};
 use fluxtag_core::suggest::closest;
 use serde::{Deserialize, Serialize};
 use tower_lsp_server::ls_types::{
@@ -18,6 +22,21 @@ use crate::state::{Document, Folder, State};
 
 /// The `source` of every diagnostic.
 pub const SOURCE: &str = "fluxtag";
+
+/// The words of a core help that send the user to the command line to apply a diagnostic's fix.
+pub const CLI_FIX: &str = "run `fluxtag check --fix`";
+
+/// A core help as the editor shows it: when the diagnostic has a fix, the command-line
+/// instruction ([`CLI_FIX`]) becomes "apply the quick fix “<title>”"; any other help is the
+/// core's, unchanged. Only the front end's words change: what the fix does is the core's.
+pub fn editor_help(help: &str, fix: Option<&Fix>) -> String {
+    match fix {
+        Some(fix) if help.contains(CLI_FIX) => {
+            help.replace(CLI_FIX, &format!("apply the quick fix “{}”", fix.title))
+        }
+        _ => help.to_owned(),
+    }
+}
 
 /// One fix as carried in a diagnostic's `data`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -85,7 +104,7 @@ pub fn to_proto(
     let mut message = diagnostic.message.clone();
     if let Some(help) = &diagnostic.help {
         message.push_str("\nhelp: ");
-        message.push_str(help);
+        message.push_str(&editor_help(help, diagnostic.fix.as_ref()));
     }
     let related: Vec<DiagnosticRelatedInformation> = diagnostic
         .related
@@ -191,4 +210,52 @@ pub fn fixes(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use fluxtag_core::diag::Edit;
+
+    use super::*;
+
+    fn fix(title: &str) -> Fix {
+        Fix {
+            title: title.to_owned(),
+            edits: vec![Edit {
+                range: 0..1,
+                new_text: "x".to_owned(),
+            }],
+            applicability: Applicability::Safe,
+        }
+    }
+
+    /// Issue 11 item 7: the editor names the quick fix where the command line says `--fix`.
+    #[test]
+    fn a_help_that_says_run_fix_names_the_quick_fix() {
+        assert_eq!(
+            editor_help(
+                "run `fluxtag check --fix` to write it",
+                Some(&fix("Update to 4.0.11"))
+            ),
+            "apply the quick fix “Update to 4.0.11” to write it"
+        );
+        assert_eq!(
+            editor_help(
+                "set it to IfNotPresent or Always, or run `fluxtag check --fix` to write the empty value",
+                Some(&fix("Update to \"\""))
+            ),
+            "set it to IfNotPresent or Always, or apply the quick fix “Update to \"\"” to write the empty value"
+        );
+    }
+
+    #[test]
+    fn other_helps_are_the_cores() {
+        let help = "check the range, filterTags and the repository's tags (`fluxtag policies`)";
+        assert_eq!(editor_help(help, Some(&fix("Update to 1"))), help);
+        // Without a fix there is no quick fix to name.
+        assert_eq!(
+            editor_help("run `fluxtag check --fix` to write it", None),
+            "run `fluxtag check --fix` to write it"
+        );
+    }
 }

@@ -2,6 +2,9 @@
 //! with a link to its file), the repository image, the current value and what Flux would write,
 //! the newest candidate tags in policy order, the tag count and where the tags came from; on an
 //! ImagePolicy document, its resolved latest tag.
+//!
+//! Every string from the user's files, the registry or the core goes through
+//! [`crate::markdown::Format`] (code span or escaped prose), never into Markdown raw.
 
 use std::fmt::Write as _;
 
@@ -10,6 +13,7 @@ use fluxtag_core::index::{PolicyId, display_name};
 use fluxtag_core::resolve::{MarkerReport, MarkerStatus, PolicyReport};
 use tower_lsp_server::ls_types::{Hover, HoverContents, HoverParams, MarkupContent, MarkupKind};
 
+use crate::markdown::Format;
 use crate::state::{Folder, State};
 
 /// How many candidate tags a hover lists.
@@ -21,6 +25,11 @@ pub fn hover(state: &State, params: &HoverParams) -> Option<Hover> {
     let (document, folder) = super::document(state, &position.text_document.uri)?;
     let text = document.text();
     let offset = text.offset(position.position, state.encoding);
+    let f = if state.client.markdown {
+        Format::Markdown
+    } else {
+        Format::Plain
+    };
     let (value, range) = if let Some(marker) = super::marker_at(folder, &document.path, offset) {
         let range = if super::contains(&marker.marker.scalar, offset) {
             &marker.marker.scalar
@@ -28,7 +37,7 @@ pub fn hover(state: &State, params: &HoverParams) -> Option<Hover> {
             &marker.marker.comment
         };
         (
-            marker_hover(state, document.folder, folder, marker),
+            marker_hover(state, f, document.folder, folder, marker),
             range.clone(),
         )
     } else {
@@ -51,27 +60,28 @@ pub fn hover(state: &State, params: &HoverParams) -> Option<Hover> {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "**ImagePolicy** `{}`\n",
-            display_name(policy.namespace.as_deref(), &policy.name)
+            "{} {}\n",
+            f.strong("ImagePolicy"),
+            f.code(&display_name(policy.namespace.as_deref(), &policy.name))
         );
         match (&policy.latest, &policy.error) {
             (Some(latest), _) => {
-                let _ = writeln!(out, "latest: **`{}`**", latest.tag);
+                let _ = writeln!(out, "latest: {}", f.strong(&f.code(&latest.tag)));
                 if let Some(digest) = &latest.digest {
-                    let _ = writeln!(out, "\ndigest: `{digest}`");
+                    let _ = writeln!(out, "\ndigest: {}", f.code(digest));
                 }
             }
             (None, Some((code, message)))
                 if folder.state.tags_ready() || *code != Code::RegistryError =>
             {
-                let _ = writeln!(out, "no latest tag ({code}): {message}");
+                let _ = writeln!(out, "no latest tag ({code}): {}", f.text(message));
             }
             (None, _) => {
                 let _ = writeln!(out, "latest: not known yet (tags are being fetched)");
             }
         }
         out.push('\n');
-        policy_details(&mut out, policy, folder, index);
+        policy_details(&mut out, f, policy, folder, index);
         let _ = writeln!(
             out,
             "\nused by {markers} marker{}",
@@ -95,6 +105,7 @@ pub fn hover(state: &State, params: &HoverParams) -> Option<Hover> {
 
 fn marker_hover(
     state: &State,
+    f: Format,
     folder_index: usize,
     folder: &Folder,
     marker: &MarkerReport,
@@ -103,8 +114,9 @@ fn marker_hover(
     let Some(index) = marker.policy else {
         let _ = writeln!(
             out,
-            "**$imagepolicy** `{}`: names no known ImagePolicy",
-            marker.marker.reference
+            "{} {}: names no known ImagePolicy",
+            f.strong(&f.text("$imagepolicy")),
+            f.code(&marker.marker.reference)
         );
         return out;
     };
@@ -114,10 +126,11 @@ fn marker_hover(
     let kind = marker.target.as_ref().map_or("image", |t| t.kind.as_str());
     let _ = write!(
         out,
-        "**ImagePolicy** `{}` ({kind})",
-        display_name(policy.namespace.as_deref(), &policy.name)
+        "{} {} ({kind})",
+        f.strong("ImagePolicy"),
+        f.code(&display_name(policy.namespace.as_deref(), &policy.name))
     );
-    if let Some(link) = link(state, folder_index, policy) {
+    if let Some(link) = link(state, f, folder_index, policy) {
         let _ = write!(out, " — {link}");
     }
     out.push_str("\n\n");
@@ -126,15 +139,16 @@ fn marker_hover(
     } else {
         marker.marker.value.clone()
     };
-    let _ = writeln!(out, "- current: `{current}`");
+    let _ = writeln!(out, "- current: {}", f.code(&current));
     match (&marker.expected, marker.status) {
         (Some(expected), MarkerStatus::Current) => {
-            let _ = writeln!(out, "- Flux would write: `{expected}` ✓ current");
+            let _ = writeln!(out, "- Flux would write: {} ✓ current", f.code(expected));
         }
         (Some(expected), MarkerStatus::Stale(direction)) => {
             let _ = writeln!(
                 out,
-                "- Flux would write: **`{expected}`** (stale, {})",
+                "- Flux would write: {} (stale, {})",
+                f.strong(&f.code(expected)),
                 direction.as_str()
             );
         }
@@ -148,7 +162,11 @@ fn marker_hover(
         }
         _ => match &policy.error {
             Some((code, message)) => {
-                let _ = writeln!(out, "- Flux would write: unknown ({code}: {message})");
+                let _ = writeln!(
+                    out,
+                    "- Flux would write: unknown ({code}: {})",
+                    f.text(message)
+                );
             }
             None => {
                 let _ = writeln!(out, "- Flux would write: unknown");
@@ -156,58 +174,76 @@ fn marker_hover(
         },
     }
     if let Some(latest) = &policy.latest {
-        let _ = writeln!(out, "- latest tag: `{}`", latest.tag);
+        let _ = writeln!(out, "- latest tag: {}", f.code(&latest.tag));
     }
-    policy_details(&mut out, policy, folder, index);
+    policy_details(&mut out, f, policy, folder, index);
     out
 }
 
 /// How the policy instance was built: the Flux Kustomization that applies it, and where its
-/// namespace and name come from when they are not as written.
-fn provenance(out: &mut String, entry: &fluxtag_core::index::PolicyEntry) {
+/// namespace and name come from when they are not as written (the core's words, whose
+/// backticked parts are code).
+fn provenance(out: &mut String, f: Format, entry: &fluxtag_core::index::PolicyEntry) {
     if let Some(applied_by) = &entry.built.applied_by {
-        let _ = writeln!(out, "- applied by {applied_by}");
+        let _ = writeln!(out, "- applied by {}", f.spans(applied_by));
     }
     if let (Some(namespace), Some(source)) = (&entry.namespace, &entry.built.namespace) {
-        let _ = writeln!(out, "- namespace `{namespace}`: {source}");
+        let _ = writeln!(
+            out,
+            "- namespace {}: {}",
+            f.code(namespace),
+            f.spans(source)
+        );
     }
     if let (Some(how), Some(written)) = (&entry.built.name, &entry.built.written_name) {
-        let _ = writeln!(out, "- name `{}` built from `{written}`: {how}", entry.name);
+        let _ = writeln!(
+            out,
+            "- name {} built from {}: {}",
+            f.code(&entry.name),
+            f.code(written),
+            f.spans(how)
+        );
     }
 }
 
 /// Rule, filter, image, candidates, tag count and source, as list items.
-fn policy_details(out: &mut String, policy: &PolicyReport, folder: &Folder, index: PolicyId) {
+fn policy_details(
+    out: &mut String,
+    f: Format,
+    policy: &PolicyReport,
+    folder: &Folder,
+    index: PolicyId,
+) {
     if let Some(rule) = &policy.rule {
-        let _ = writeln!(out, "- rule: {rule}");
+        let _ = writeln!(out, "- rule: {}", f.code(rule));
     }
     if let Some(entry) = folder.workspace.index.policy(index) {
-        provenance(out, entry);
+        provenance(out, f, entry);
     }
     if let Some(entry) = folder.workspace.index.policy(index)
         && let Some(pattern) = &entry.object.filter_pattern
     {
-        let _ = write!(out, "- filter: `{}`", pattern.value);
+        let _ = write!(out, "- filter: {}", f.code(&pattern.value));
         if let Some(extract) = &entry.object.filter_extract {
-            let _ = write!(out, " extract `{}`", extract.value);
+            let _ = write!(out, " extract {}", f.code(&extract.value));
         }
         out.push('\n');
     }
     if let Some(image) = &policy.image {
-        let _ = writeln!(out, "- repository image: `{image}`");
+        let _ = writeln!(out, "- repository image: {}", f.code(image));
     }
     if !policy.candidates.is_empty() {
         let shown: Vec<String> = policy
             .candidates
             .iter()
             .take(CANDIDATES)
-            .map(|t| format!("`{t}`"))
+            .map(|t| f.code(t))
             .collect();
         let _ = writeln!(out, "- newest candidates: {}", shown.join(", "));
     }
     match (&policy.tag_count, &policy.tag_source) {
         (Some(count), Some(source)) => {
-            let _ = writeln!(out, "- {count} tags ({source})");
+            let _ = writeln!(out, "- {count} tags ({})", f.text(source));
         }
         (Some(count), None) => {
             let _ = writeln!(out, "- {count} tags");
@@ -216,13 +252,12 @@ fn policy_details(out: &mut String, policy: &PolicyReport, folder: &Folder, inde
     }
 }
 
-/// A Markdown link to the policy's definition.
-fn link(state: &State, folder: usize, policy: &PolicyReport) -> Option<String> {
+/// A link to the policy's definition.
+fn link(state: &State, f: Format, folder: usize, policy: &PolicyReport) -> Option<String> {
     let location = super::location(state, folder, &policy.path, &policy.range)?;
     let line = location.range.start.line + 1;
-    Some(format!(
-        "[{}:{line}]({}#L{line})",
-        policy.path,
-        location.uri.as_str()
+    Some(f.link(
+        &format!("{}:{line}", policy.path),
+        &format!("{}#L{line}", location.uri.as_str()),
     ))
 }

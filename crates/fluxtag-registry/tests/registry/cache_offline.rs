@@ -136,8 +136,73 @@ async fn refresh_ignores_older_entries_but_fetches_each_image_once() {
         .tags(&s.repo(), interval, &default_exclusion())
         .await
         .unwrap();
-    assert_eq!(b.origin, Origin::Cache);
+    // The second answer is the one this run fetched (its run record), not the disk cache's.
+    assert_eq!(b.origin, Origin::Registry);
+    assert_eq!(b.tags, a.tags);
     assert_eq!(s.fetches(), 2);
+}
+
+/// Issue 11 item 3: `check`, a tag pushed, `check --refresh` within the same wall-clock second
+/// (here: a clock that never moves). The refreshing run must fetch again and see the new tag, and
+/// fetch each image and each digest exactly once however often it is asked, with or without a
+/// disk cache.
+#[tokio::test]
+async fn refresh_sees_a_tag_pushed_within_the_same_second_and_fetches_once() {
+    let tags = Arc::new(std::sync::Mutex::new(vec!["1.0", "2.0"]));
+    let server = {
+        let tags = Arc::clone(&tags);
+        let digest = format!("sha256:{}", "ef".repeat(32));
+        MockServer::start(move |req| {
+            if req.path_only().contains("/manifests/") {
+                MockResponse::status(200).header("docker-content-digest", digest.clone())
+            } else {
+                MockResponse::tags("app", &tags.lock().unwrap())
+            }
+        })
+        .await
+    };
+    let sandbox = Sandbox::new();
+    let env = sandbox.env();
+    let cache = Arc::new(DiskCache::new(sandbox.path().join("cache")));
+    let repo = http_repo(&server.host(), "app");
+    let interval = Duration::from_secs(3600);
+    let service = |mode: Mode, cache: Option<Arc<DiskCache>>| {
+        TagService::new(mode, Some(client(&env)), cache, Arc::new(env.clone()))
+    };
+
+    let first = service(Mode::Online { refresh: false }, Some(Arc::clone(&cache)));
+    let seen = first
+        .tags(&repo, interval, &default_exclusion())
+        .await
+        .unwrap();
+    assert_eq!(seen.tags, ["2.0", "1.0"]);
+    first.digest(&repo, "2.0", interval).await.unwrap();
+    tags.lock().unwrap().push("3.0");
+
+    let refreshing = service(Mode::Online { refresh: true }, Some(Arc::clone(&cache)));
+    for _ in 0..3 {
+        let seen = refreshing
+            .tags(&repo, interval, &default_exclusion())
+            .await
+            .unwrap();
+        assert_eq!(seen.tags, ["3.0", "2.0", "1.0"], "the pushed tag is seen");
+        refreshing.digest(&repo, "2.0", interval).await.unwrap();
+    }
+    assert_eq!(server.count("/v2/app/tags/list"), 2, "once per run");
+    assert_eq!(server.count("/v2/app/manifests/2.0"), 2, "once per run");
+    // The refreshing run wrote the cache for the runs after it.
+    let entry = cache.load(&repo.canonical()).await.unwrap();
+    assert_eq!(entry.tags.unwrap().0, ["3.0", "2.0", "1.0"]);
+
+    // Without a disk cache, the run record alone keeps it to one fetch.
+    let uncached = service(Mode::Online { refresh: true }, None);
+    let exclusion = default_exclusion();
+    let calls = (0..5).map(|_| uncached.tags(&repo, interval, &exclusion));
+    for result in futures_util::future::join_all(calls).await {
+        assert_eq!(result.unwrap().tags, ["3.0", "2.0", "1.0"]);
+    }
+    uncached.tags(&repo, interval, &exclusion).await.unwrap();
+    assert_eq!(server.count("/v2/app/tags/list"), 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -265,3 +265,41 @@ async fn the_tag_service_caches_and_then_works_offline() {
         .unwrap_err();
     assert!(err.is_unavailable_offline());
 }
+
+/// Issue 11 item 3 against the real registry: a run, a tag pushed, a `--refresh` run within the
+/// same second (the test's clock never moves) sees the new tag.
+#[tokio::test]
+async fn refresh_sees_a_tag_pushed_within_the_same_second() {
+    let Some(registry) = RealRegistry::start(RegistryAuth::None) else {
+        return;
+    };
+    let pusher = Pusher::new(&registry.base(), None);
+    pusher.push_image("fast/app", &["1.0"]).await;
+    let repo = http_repo(&registry.host(), "fast/app");
+    let sandbox = Sandbox::new();
+    let env = sandbox.env();
+    let cache = Arc::new(DiskCache::new(sandbox.path().join("cache")));
+    let exclusion = ExclusionList::new(&[]).unwrap();
+    let interval = Duration::from_secs(300);
+    let run = |refresh: bool| {
+        TagService::new(
+            Mode::Online { refresh },
+            Some(client(&env)),
+            Some(Arc::clone(&cache)),
+            Arc::new(env.clone()),
+        )
+    };
+
+    let check = run(false).tags(&repo, interval, &exclusion).await.unwrap();
+    assert_eq!(check.tags, ["1.0"]);
+    pusher.push_image("fast/app", &["1.1"]).await;
+    let cached = run(false).tags(&repo, interval, &exclusion).await.unwrap();
+    assert_eq!(
+        (cached.origin, cached.tags),
+        (Origin::Cache, vec!["1.0".to_owned()]),
+        "without --refresh the fresh cache entry answers"
+    );
+    let refreshed = run(true).tags(&repo, interval, &exclusion).await.unwrap();
+    assert_eq!(refreshed.origin, Origin::Registry);
+    assert_eq!(refreshed.tags, ["1.1", "1.0"]);
+}
