@@ -164,16 +164,10 @@ pub fn digest_reflection_problem(object: &ImagePolicy) -> Option<(Range<usize>, 
 /// the `i`-th of [`Index::policies`] (one compile per policy per resolution).
 pub fn object_diagnostics(index: &Index, compiled: &[CompiledPolicy]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    // When Flux Kustomizations of the repository apply its image objects, one they do not apply
-    // is a stray copy the cluster may never get: its findings are information, not errors.
-    let flux_applies_objects = index
-        .policies()
-        .iter()
-        .map(|p| &p.built)
-        .chain(index.repositories().iter().map(|r| &r.built))
-        .any(|built| built.applied_by.is_some());
-    let stray =
-        |built: &crate::index::BuiltFrom| flux_applies_objects && built.applied_by.is_none();
+    // With a bootstrap in the repository, an image object no Flux Kustomization applies is a
+    // stray copy the cluster may never get: its findings are information, not errors.
+    let has_bootstrap = index.has_bootstrap();
+    let stray = |built: &crate::index::BuiltFrom| has_bootstrap && built.applied_by.is_none();
     for (policy, compiled) in index.policies().iter().zip(compiled) {
         let object = &policy.object;
         let first = out.len();

@@ -219,6 +219,9 @@ fn most_trees_have_fixes() {
             !safe_edits(&check(&files).0.diagnostics).is_empty()
         })
         .count();
-    assert!(with_fixes >= 35, "only {with_fixes} of 50 trees have a safe fix");
+    assert!(
+        with_fixes >= 35,
+        "only {with_fixes} of 50 trees have a safe fix"
+    );
     eprintln!("{with_fixes} of 50 trees have safe fixes");
 }

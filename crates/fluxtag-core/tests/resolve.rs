@@ -832,7 +832,23 @@ unprefixed: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"staging:app\"}
 /// `policySelector` matches the built labels (flux-semantics §1.4).
 #[test]
 fn common_labels_decide_the_policy_selector() {
-    let fixture = "# -- clusters/team-c.yaml
+    let applies = |name: &str| {
+        format!(
+            "# -- clusters/{name}.yaml
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: {name}
+  namespace: flux-system
+spec:
+  path: ./{name}
+"
+        )
+    };
+    let fixture = applies("team-a")
+        + &applies("team-b")
+        + &applies("infra")
+        + "# -- clusters/team-c.yaml
 apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization
 metadata:
@@ -856,7 +872,7 @@ labels:
       team: b
 resources:
   - policy.yaml
-# -- repository.yaml
+# -- infra/repository.yaml
 apiVersion: image.toolkit.fluxcd.io/v1
 kind: ImageRepository
 metadata:
@@ -865,7 +881,7 @@ metadata:
 spec:
   image: ghcr.io/org/app
   interval: 5m
-# -- automation.yaml
+# -- infra/automation.yaml
 apiVersion: image.toolkit.fluxcd.io/v1
 kind: ImageUpdateAutomation
 metadata:
@@ -878,9 +894,7 @@ spec:
   update:
     path: ./
     strategy: Setters
-"
-    .to_string()
-        + &policy_at("team-a/policy.yaml", "a", "")
+" + &policy_at("team-a/policy.yaml", "a", "")
         + &policy_at("team-b/policy.yaml", "b", "")
         + &policy_at("team-c/policy.yaml", "c", "  namespace: flux-system\n")
         + "# -- deploy.yaml
@@ -1256,12 +1270,13 @@ image: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"flux-system:app\"}
     insta::assert_snapshot!(out);
 }
 
-/// Issue 10 (found on a public repository): when Flux Kustomizations apply the repository's
-/// image objects, an invalid copy that none of them applies (no kustomization lists it) is no
-/// error: the cluster may never get it.
+/// Issue 10 (found on a public repository): when the repository holds its bootstrap, an invalid
+/// copy that no Flux Kustomization applies (no kustomization lists it) is no error: the cluster
+/// may never get it. (Without a bootstrap nothing is judged stray: the bundled example.)
 #[test]
 fn objects_no_flux_kustomization_applies_are_information() {
-    let fixture = flux_kustomization("")
+    let fixture = bootstrap("c1")
+        + &flux_kustomization("")
         + &objects("app", "flux-system")
         + "# -- apps/kustomization.yaml
 resources:
@@ -1281,4 +1296,50 @@ spec:
         "{out}"
     );
     assert!(!out.contains("error repository-invalid"), "{out}");
+}
+
+/// Issue 10 (found on public repositories): when the repository holds its bootstrap, a policy or
+/// automation in a file no Flux Kustomization applies is not in the cluster: a marker using only
+/// such a policy, or covered only by such an automation, is not applied.
+#[test]
+fn stray_policies_and_automations_do_not_apply() {
+    let fixture = bootstrap("c1")
+        + &flux_kustomization("")
+        + &objects("app", "flux-system")
+        + "# -- apps/kustomization.yaml
+resources:
+  - image.yaml
+  - automation.yaml
+# -- apps/unlisted.yaml
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImagePolicy
+metadata:
+  name: stray
+  namespace: flux-system
+spec:
+  imageRepositoryRef:
+    name: app
+  policy:
+    semver:
+      range: '>=1.0.0'
+" + &automation("apps/automation.yaml", "./apps")
+        + &automation("unused/automation.yaml", "./other").replace("name: bot", "name: unused")
+        + "# -- apps/deploy.yaml
+applied: ghcr.io/org/app:v1.10.0 # {\"$imagepolicy\": \"flux-system:app\"}
+stray: ghcr.io/org/app:v1.10.0 # {\"$imagepolicy\": \"flux-system:stray\"}
+# -- other/deploy.yaml
+image: ghcr.io/org/app:v1.10.0 # {\"$imagepolicy\": \"flux-system:app\"}
+";
+    let out = check(&fixture, TAGS);
+    assert!(
+        out.contains(
+            "ImagePolicy flux-system/stray is in apps/unlisted.yaml, which no Flux Kustomization"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("ImageUpdateAutomation flux-system/unused (unused/automation.yaml) is in a file no Flux Kustomization"), "{out}");
+    assert!(
+        !out.contains("policy-not-in-automation apps/deploy.yaml:1"),
+        "{out}"
+    );
 }

@@ -47,9 +47,10 @@ pub struct BuiltFrom {
     pub name: Option<String>,
     /// `metadata.name` as written.
     pub written_name: Option<String>,
-    /// The clusters this instance is in: the root Flux Kustomizations (those no other one
-    /// applies, such as a bootstrap's `flux-system`) above the one that applies it, in
-    /// words. Empty when unknown (no Flux Kustomization applies it): any cluster.
+    /// The clusters this instance is in: the bootstraps (Flux Kustomizations that apply their
+    /// own definition, such as `flux-system`) above the one that applies it, in words. Empty
+    /// when unknown (no Flux Kustomization applies it, or no bootstrap is above it): any
+    /// cluster.
     pub clusters: BTreeSet<String>,
     /// Whether a `${VAR}` left in it may still get a value in the cluster (its Flux
     /// Kustomization has `postBuild.substituteFrom`, and the object does not opt out).

@@ -162,6 +162,8 @@ pub struct Index {
     flux_kustomizations: Vec<FluxKustomization>,
     /// What kustomize would do to the objects.
     kustomize: KustomizeView,
+    /// Whether a Flux Kustomization applies its own definition ([`Index::has_bootstrap`]).
+    has_bootstrap: bool,
 }
 
 impl Index {
@@ -211,13 +213,21 @@ impl Index {
         };
         // Each written Flux Kustomization as its parents build it, with the parent's position.
         let mut children: Vec<(FluxKustomization, usize, Option<usize>)> = Vec::new();
+        // Bootstraps: Flux Kustomizations that apply their own definition (`flux-system`). Only
+        // they mark a cluster; a root the repository does not show applied (its bootstrap lives
+        // elsewhere) is in an unknown cluster, which matches any.
+        let mut bootstraps: BTreeSet<usize> = BTreeSet::new();
         for (position, written) in written_kustomizations.iter().enumerate() {
             for (object, _, parent) in built_objects(&parents, &written.origin, &index.files) {
+                if parent == Some(position) {
+                    bootstraps.insert(position);
+                }
                 if let FluxObject::FluxKustomization(k) = object {
                     children.push((k, position, parent.filter(|&p| p != position)));
                 }
             }
         }
+        index.has_bootstrap = !bootstraps.is_empty();
         let roots = cluster_roots(written_kustomizations.len(), &children);
         let root_words: Vec<String> = written_kustomizations
             .iter()
@@ -240,6 +250,7 @@ impl Index {
                 .get(parent.unwrap_or(position))
                 .into_iter()
                 .flatten()
+                .filter(|r| bootstraps.contains(r))
                 .filter_map(|&r| root_words.get(r).cloned())
                 .collect();
             match flux_kustomizations.iter().position(|o| same_build(o, &k)) {
@@ -306,6 +317,7 @@ impl Index {
             automations: self.automations.clone(),
             flux_kustomizations: self.flux_kustomizations.clone(),
             kustomize: self.kustomize.clone(),
+            has_bootstrap: self.has_bootstrap,
         }
     }
 
@@ -404,6 +416,14 @@ impl Index {
         .variables_for(path)
     }
 
+    /// Whether a Flux Kustomization of the repository applies its own definition (a bootstrap's
+    /// `flux-system`): then the repository shows how its cluster is built, and an image object
+    /// no Flux Kustomization applies is a stray copy the cluster does not get. Without one, the
+    /// bootstrap lives elsewhere and nothing is judged stray.
+    pub fn has_bootstrap(&self) -> bool {
+        self.has_bootstrap
+    }
+
     /// A hash lookup of [`Index::policies`] by the namespace and name a marker gives (see
     /// [`PolicyLookup::find`]), built once for all markers.
     pub fn policy_lookup(&self) -> PolicyLookup<'_> {
@@ -468,9 +488,21 @@ impl Index {
         if self.automations.is_empty() {
             return Ok(()); // the automation may live in another repository
         }
+        // With a bootstrap in the repository, an object no Flux Kustomization applies is a stray
+        // copy the cluster does not get.
+        let stray = |built: &BuiltFrom| self.has_bootstrap() && built.applied_by.is_none();
+        if stray(&policy.built) {
+            return Err(format!(
+                "ImagePolicy {} is in {}, which no Flux Kustomization in the repository applies",
+                display_name(policy.namespace.as_deref(), &policy.name),
+                policy.object.origin.path
+            ));
+        }
         let mut reasons: Vec<String> = Vec::new();
         for automation in &self.automations {
-            let reason = if !automation.built.clusters.is_empty()
+            let reason = if stray(&automation.built) {
+                "is in a file no Flux Kustomization in the repository applies".to_string()
+            } else if !automation.built.clusters.is_empty()
                 && !policy.built.clusters.is_empty()
                 && automation
                     .built
