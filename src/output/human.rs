@@ -10,7 +10,7 @@
 //! look: it computes none, drops none from the counts, and never decides the exit code; the other
 //! formats list every finding.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 
 use fluxtag_core::diag::{Applicability, Code, Diagnostic, Severity};
@@ -91,20 +91,85 @@ fn without_file(text: &str, path: &str) -> String {
     }
 }
 
+/// Why findings are one group.
+#[derive(PartialEq, Eq, Hash)]
+enum Cause {
+    /// They share a [`GroupKey`].
+    Same(GroupKey),
+    /// They repeat the finding at this position (of the section's findings) where their
+    /// related place points: the `no-matching-tag` of an ImagePolicy, repeated at each marker
+    /// that names it.
+    Under(usize),
+}
+
+/// Findings of one root cause, printed once.
+struct Group<'a> {
+    /// The finding whose message, source line, help and fix the group shows: the root finding
+    /// the others repeat, else the first.
+    lead: &'a Diagnostic,
+    /// Every finding of the group, the lead included, in the core's order.
+    places: Vec<&'a Diagnostic>,
+    /// Whether every place has the lead's fix.
+    shared_fix: bool,
+}
+
+/// The finding among `found` that `d` repeats: one with the same code and message at a place
+/// `d` names as related, whose help `d` does not contradict, `d` itself having no fix of its
+/// own to show.
+fn repeated<'a>(
+    d: &Diagnostic,
+    at: &HashMap<(&str, usize, Code, &str), usize>,
+    found: &[&'a Diagnostic],
+) -> Option<usize> {
+    if d.fix.is_some() {
+        return None;
+    }
+    d.related.iter().find_map(|r| {
+        let p = *at.get(&(r.path.as_str(), r.range.start, d.code, d.message.as_str()))?;
+        let root = found.get(p)?;
+        (d.help.is_none() || d.help == root.help).then_some(p)
+    })
+}
+
 /// The findings of `severity`, in the core's order, with findings of one root cause gathered
 /// into one group at the place of its first finding.
-fn groups<'a>(
-    diagnostics: &[&'a Diagnostic],
-    severity: Severity,
-) -> Vec<Vec<&'a Diagnostic>> {
-    let mut groups: Vec<Vec<&Diagnostic>> = Vec::new();
-    let mut by_key: HashMap<GroupKey, usize> = HashMap::new();
-    for &d in diagnostics.iter().filter(|d| d.severity == severity) {
+fn groups<'a>(diagnostics: &[&'a Diagnostic], severity: Severity) -> Vec<Group<'a>> {
+    let found: Vec<&Diagnostic> = diagnostics
+        .iter()
+        .copied()
+        .filter(|d| d.severity == severity)
+        .collect();
+    let mut at: HashMap<(&str, usize, Code, &str), usize> = HashMap::new();
+    for (i, d) in found.iter().enumerate() {
+        at.entry((d.path.as_str(), d.range.start, d.code, d.message.as_str()))
+            .or_insert(i);
+    }
+    // One level only: a finding that repeats another is never itself a root.
+    let candidates: Vec<Option<usize>> = found.iter().map(|d| repeated(d, &at, &found)).collect();
+    let parents: Vec<Option<usize>> = candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| c.filter(|&p| p != i && candidates.get(p).is_some_and(Option::is_none)))
+        .collect();
+    let roots: HashSet<usize> = parents.iter().flatten().copied().collect();
+    let mut groups: Vec<Group> = Vec::new();
+    let mut by_cause: HashMap<Cause, usize> = HashMap::new();
+    for (i, &d) in found.iter().enumerate() {
+        let (cause, lead) = match parents.get(i).copied().flatten() {
+            Some(p) => (Cause::Under(p), found.get(p).copied().unwrap_or(d)),
+            None if roots.contains(&i) => (Cause::Under(i), d),
+            None => (Cause::Same(GroupKey::of(d)), d),
+        };
+        let shared_fix = matches!(cause, Cause::Same(_));
         let next = groups.len();
-        let at = *by_key.entry(GroupKey::of(d)).or_insert(next);
-        match groups.get_mut(at) {
-            Some(group) => group.push(d),
-            None => groups.push(vec![d]),
+        let index = *by_cause.entry(cause).or_insert(next);
+        match groups.get_mut(index) {
+            Some(group) => group.places.push(d),
+            None => groups.push(Group {
+                lead,
+                places: vec![d],
+                shared_fix,
+            }),
         }
     }
     groups
@@ -134,9 +199,10 @@ pub fn check(checked: &Checked, options: Options) -> String {
     }
     for severity in sections {
         for group in groups(&diagnostics, severity) {
-            match group.as_slice() {
-                [single] => block(&mut out, checked, single, &style),
-                _ => group_block(&mut out, checked, &group, &style),
+            if group.places.len() == 1 {
+                block(&mut out, checked, group.lead, &style);
+            } else {
+                group_block(&mut out, checked, &group, &style);
             }
         }
     }
@@ -205,34 +271,32 @@ fn label(severity: Severity) -> (&'static str, &'static str) {
     }
 }
 
-/// A group of findings of one root cause: the shared message, the first place with its source
-/// line, every place (the first [`PLACES_SHOWN`], then a count), the related places they share,
-/// the help and the fix, once.
-fn group_block(out: &mut String, checked: &Checked, group: &[&Diagnostic], style: &Style) {
-    let Some(first) = group.first() else {
-        return;
-    };
-    let (label, color) = label(first.severity);
+/// A group of findings of one root cause: the lead's message, place with its source line,
+/// every place (the first [`PLACES_SHOWN`], then a count), the related places of the lead, its
+/// help and its fix, once.
+fn group_block(out: &mut String, checked: &Checked, group: &Group, style: &Style) {
+    let lead = group.lead;
+    let (label, color) = label(lead.severity);
     let _ = writeln!(
         out,
         "{}: {}",
-        style.paint(color, &format!("{label}[{}]", first.code)),
-        without_file(&first.message, &first.path)
+        style.paint(color, &format!("{label}[{}]", lead.code)),
+        without_file(&lead.message, &lead.path)
     );
-    location(out, checked, first, color, style);
-    let _ = writeln!(out, "  = {} places:", group.len());
-    for d in group.iter().take(PLACES_SHOWN) {
+    location(out, checked, lead, color, style);
+    let _ = writeln!(out, "  = {} places:", group.places.len());
+    for d in group.places.iter().take(PLACES_SHOWN) {
         let at = checked.position(&d.path, d.range.start);
         let _ = writeln!(out, "      {}:{}:{}", d.path, at.line, at.column);
     }
-    if group.len() > PLACES_SHOWN {
+    if group.places.len() > PLACES_SHOWN {
         let _ = writeln!(
             out,
             "      and {} more (`--format json` lists every one)",
-            group.len() - PLACES_SHOWN
+            group.places.len() - PLACES_SHOWN
         );
     }
-    for related in &first.related {
+    for related in &lead.related {
         let at = checked.position(&related.path, related.range.start);
         let _ = writeln!(
             out,
@@ -240,10 +304,15 @@ fn group_block(out: &mut String, checked: &Checked, group: &[&Diagnostic], style
             related.message, related.path, at.line, at.column
         );
     }
-    if let Some(help) = &first.help {
-        let _ = writeln!(out, "  = help: {}", without_file(help, &first.path));
+    if let Some(help) = &lead.help {
+        let _ = writeln!(out, "  = help: {}", without_file(help, &lead.path));
     }
-    fix_line(out, checked, first, " (at each place)");
+    let suffix = if group.shared_fix {
+        " (at each place)"
+    } else {
+        ""
+    };
+    fix_line(out, checked, lead, suffix);
     out.push('\n');
 }
 
@@ -388,4 +457,115 @@ fn row(policy: &PolicyReport) -> [String; 6] {
         tags,
         status,
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use fluxtag_core::diag::{Fix, Related};
+
+    use super::*;
+
+    /// A finding at byte `start` of `path`.
+    fn at(code: Code, path: &str, start: usize, message: &str) -> Diagnostic {
+        Diagnostic::new(code, path, start..start + 3, message)
+    }
+
+    /// The places of each group as `path@start`, and each group's lead the same way.
+    fn shape(groups: &[Group]) -> Vec<(String, Vec<String>)> {
+        let name = |d: &Diagnostic| format!("{}@{}", d.path, d.range.start);
+        groups
+            .iter()
+            .map(|g| (name(g.lead), g.places.iter().map(|d| name(d)).collect()))
+            .collect()
+    }
+
+    /// Issue 11 item 6: findings with one message and help, apart from their own file, are one
+    /// group placed where its first finding is; another message or another related place is
+    /// another group.
+    #[test]
+    fn one_message_apart_from_the_file_is_one_group() {
+        let missing = "no ImagePolicy flux-system/log-shipper in the repository";
+        let policy = Related {
+            path: "flux/policies.yaml".to_string(),
+            range: 40..52,
+            message: "the ImagePolicy".to_string(),
+        };
+        let diagnostics = [
+            at(Code::PolicyNotFound, "a.yaml", 10, missing)
+                .with_help("nothing applies it to a.yaml either"),
+            at(Code::Stale, "b.yaml", 5, "1.0 is stale").with_related(policy.clone()),
+            at(Code::PolicyNotFound, "b.yaml", 10, missing)
+                .with_help("nothing applies it to b.yaml either"),
+            at(Code::Stale, "c.yaml", 5, "1.0 is stale"),
+            at(Code::Stale, "d.yaml", 5, "1.0 is stale").with_related(policy),
+            at(Code::PolicyNotFound, "d.yaml", 10, "no ImagePolicy flux-system/other"),
+        ];
+        let refs: Vec<&Diagnostic> = diagnostics.iter().collect();
+        let groups = groups(&refs, Severity::Error);
+        assert_eq!(
+            shape(&groups),
+            [
+                ("a.yaml@10".into(), vec!["a.yaml@10".into(), "b.yaml@10".into()]),
+                ("b.yaml@5".into(), vec!["b.yaml@5".into(), "d.yaml@5".into()]),
+                ("c.yaml@5".into(), vec!["c.yaml@5".into()]),
+                ("d.yaml@10".into(), vec!["d.yaml@10".into()]),
+            ]
+        );
+        assert!(groups.iter().all(|g| g.shared_fix));
+        assert_eq!(
+            without_file("nothing applies it to b.yaml either", "b.yaml"),
+            "nothing applies it to <file> either"
+        );
+    }
+
+    /// Issue 11 item 6: a finding repeated at each marker that names the object it is about
+    /// (same code and message, the object as related place, no fix of its own) is grouped under
+    /// the object's finding, which leads the group with its help; a repetition with its own fix
+    /// or another help stays on its own.
+    #[test]
+    fn repetitions_of_an_object_finding_are_grouped_under_it() {
+        let message = "ImagePolicy flux-system/radarr selects no tag from 4 tags";
+        let policy = Related {
+            path: "flux/policies.yaml".to_string(),
+            range: 40..46,
+            message: "the ImagePolicy".to_string(),
+        };
+        let root = Diagnostic::new(Code::NoMatchingTag, "flux/policies.yaml", 40..46, message)
+            .with_help("check the range");
+        let repeated = |path: &str| at(Code::NoMatchingTag, path, 7, message).with_related(policy.clone());
+        let fixed = repeated("c.yaml").with_fix(Fix {
+            title: "Update".to_string(),
+            edits: Vec::new(),
+            applicability: Applicability::Safe,
+        });
+        let other_help = repeated("d.yaml").with_help("something else");
+        let diagnostics = [
+            repeated("apps/a.yaml"),
+            repeated("apps/b.yaml"),
+            fixed,
+            other_help,
+            root,
+        ];
+        let refs: Vec<&Diagnostic> = diagnostics.iter().collect();
+        let groups = groups(&refs, Severity::Warning);
+        assert_eq!(
+            shape(&groups),
+            [
+                (
+                    "flux/policies.yaml@40".into(),
+                    vec![
+                        "apps/a.yaml@7".into(),
+                        "apps/b.yaml@7".into(),
+                        "flux/policies.yaml@40".into()
+                    ]
+                ),
+                ("c.yaml@7".into(), vec!["c.yaml@7".into()]),
+                ("d.yaml@7".into(), vec!["d.yaml@7".into()]),
+            ]
+        );
+        assert_eq!(groups.first().map(|g| g.lead.help.as_deref()), Some(Some("check the range")));
+        assert!(groups.first().is_some_and(|g| !g.shared_fix));
+        // Another severity is another section.
+        assert!(super::groups(&refs, Severity::Error).is_empty());
+    }
 }
