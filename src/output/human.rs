@@ -116,10 +116,10 @@ struct Group<'a> {
 /// The finding among `found` that `d` repeats: one with the same code and message at a place
 /// `d` names as related, whose help `d` does not contradict, `d` itself having no fix of its
 /// own to show.
-fn repeated<'a>(
+fn repeated(
     d: &Diagnostic,
     at: &HashMap<(&str, usize, Code, &str), usize>,
-    found: &[&'a Diagnostic],
+    found: &[&Diagnostic],
 ) -> Option<usize> {
     if d.fix.is_some() {
         return None;
@@ -498,15 +498,26 @@ mod tests {
                 .with_help("nothing applies it to b.yaml either"),
             at(Code::Stale, "c.yaml", 5, "1.0 is stale"),
             at(Code::Stale, "d.yaml", 5, "1.0 is stale").with_related(policy),
-            at(Code::PolicyNotFound, "d.yaml", 10, "no ImagePolicy flux-system/other"),
+            at(
+                Code::PolicyNotFound,
+                "d.yaml",
+                10,
+                "no ImagePolicy flux-system/other",
+            ),
         ];
         let refs: Vec<&Diagnostic> = diagnostics.iter().collect();
         let groups = groups(&refs, Severity::Error);
         assert_eq!(
             shape(&groups),
             [
-                ("a.yaml@10".into(), vec!["a.yaml@10".into(), "b.yaml@10".into()]),
-                ("b.yaml@5".into(), vec!["b.yaml@5".into(), "d.yaml@5".into()]),
+                (
+                    "a.yaml@10".into(),
+                    vec!["a.yaml@10".into(), "b.yaml@10".into()]
+                ),
+                (
+                    "b.yaml@5".into(),
+                    vec!["b.yaml@5".into(), "d.yaml@5".into()]
+                ),
                 ("c.yaml@5".into(), vec!["c.yaml@5".into()]),
                 ("d.yaml@10".into(), vec!["d.yaml@10".into()]),
             ]
@@ -532,7 +543,8 @@ mod tests {
         };
         let root = Diagnostic::new(Code::NoMatchingTag, "flux/policies.yaml", 40..46, message)
             .with_help("check the range");
-        let repeated = |path: &str| at(Code::NoMatchingTag, path, 7, message).with_related(policy.clone());
+        let repeated =
+            |path: &str| at(Code::NoMatchingTag, path, 7, message).with_related(policy.clone());
         let fixed = repeated("c.yaml").with_fix(Fix {
             title: "Update".to_string(),
             edits: Vec::new(),
@@ -563,7 +575,10 @@ mod tests {
                 ("d.yaml@7".into(), vec!["d.yaml@7".into()]),
             ]
         );
-        assert_eq!(groups.first().map(|g| g.lead.help.as_deref()), Some(Some("check the range")));
+        assert_eq!(
+            groups.first().map(|g| g.lead.help.as_deref()),
+            Some(Some("check the range"))
+        );
         assert!(groups.first().is_some_and(|g| !g.shared_fix));
         // Another severity is another section.
         assert!(super::groups(&refs, Severity::Error).is_empty());
