@@ -258,3 +258,19 @@ fn info_findings_alone_pass() {
         "info[templated]: 2 findings hidden: ${VAR} substitutions fluxtag cannot resolve (`--show-info` shows them)\nok: 0 errors, 0 warnings, 2 info in 2 markers (2 unresolved)\n"
     );
 }
+
+/// README "Human output" shows this repository's real output: the example is the default run's
+/// standard output, byte for byte, so the documentation cannot drift from the renderer.
+#[test]
+fn the_readme_example_is_real_output() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let section = readme.split("### Human output\n").nth(1).unwrap();
+    let example = section
+        .split("```\n")
+        .nth(1)
+        .expect("a fenced example in README \"Human output\"");
+    let dir = monorepo();
+    let output = check(dir.path(), &[]);
+    assert_eq!(String::from_utf8_lossy(&output.stdout), example);
+}
