@@ -65,6 +65,10 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = CheckFormat::Human, env = "FLUXTAG_OUTPUT_FORMAT")]
     pub format: CheckFormat,
+    /// Human output: print info-level findings too (by default one line per code counts them).
+    /// The other formats always list every finding.
+    #[arg(long)]
+    pub show_info: bool,
 }
 
 /// Arguments of `fluxtag policies`.

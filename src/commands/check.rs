@@ -60,7 +60,13 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus, String> {
         }
     }
     let text = match args.format {
-        CheckFormat::Human => output::human::check(&checked, output::stdout_color()),
+        CheckFormat::Human => output::human::check(
+            &checked,
+            output::human::Options {
+                color: output::stdout_color(),
+                show_info: args.show_info,
+            },
+        ),
         CheckFormat::Json => output::json::check(&checked),
         CheckFormat::Sarif => output::sarif::check(&checked),
         CheckFormat::Github => output::github::check(&checked),

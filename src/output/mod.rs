@@ -5,6 +5,9 @@
 //! pick words and colours, but it computes no finding, filters nothing beyond the report scope
 //! and never decides an exit code. Output order is the core's: diagnostics sorted by path,
 //! range and code; markers in path and source order; policies sorted by namespace and name.
+//! The human format alone arranges what it shows (errors, then warnings; info findings counted
+//! unless `--show-info`; findings of one root cause printed once with their places), and counts
+//! every finding in its summary; the JSON, SARIF and GitHub formats list every finding.
 
 pub mod diff;
 pub mod github;

@@ -97,7 +97,23 @@ fn every_format_renders_the_same_findings() {
     let json: Value = serde_json::from_slice(&check(dir.path(), "json").stdout).unwrap();
     let sarif: Value = serde_json::from_slice(&check(dir.path(), "sarif").stdout).unwrap();
     let github = String::from_utf8(check(dir.path(), "github").stdout).unwrap();
-    let human = String::from_utf8(check(dir.path(), "human").stdout).unwrap();
+    // With `--show-info`, human output shows every finding: as a block (`--> place`) or as a
+    // place of a group (issue 11 item 6).
+    let human = String::from_utf8(
+        fluxtag(
+            dir.path(),
+            &[
+                "check",
+                "--root",
+                ".",
+                "--tags-from",
+                "tags.json",
+                "--show-info",
+            ],
+        )
+        .stdout,
+    )
+    .unwrap();
     let diagnostics = json["diagnostics"].as_array().unwrap();
     let results = sarif["runs"][0]["results"].as_array().unwrap();
     let commands: Vec<&str> = github.lines().collect();
@@ -121,12 +137,19 @@ fn every_format_renders_the_same_findings() {
         );
         assert!(c.contains(&expected), "{c}\n{expected}");
         let location = format!(
-            "--> {}:{}:{}",
+            "{}:{}:{}",
             d["file"].as_str().unwrap(),
             d["line"],
             d["column"]
         );
-        assert!(human.contains(&location), "{location}");
+        assert!(
+            human.lines().any(|line| {
+                line.strip_prefix("  --> ")
+                    .or_else(|| line.strip_prefix("      "))
+                    == Some(location.as_str())
+            }),
+            "{location}\n{human}"
+        );
     }
 }
 

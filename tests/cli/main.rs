@@ -1,6 +1,6 @@
 //! End-to-end tests of the `fluxtag` binary on fixture trees: the bundled example in every
 //! output format, `--diff`, `--fix` (surgical edits, `fluxtag-differences.md` §1), the exit
-//! codes documented in README.md, `fluxtag policies`, `fluxtag tags --export` and the
+//! codes documented in README.md, the human output of a large repository, `fluxtag policies`, `fluxtag tags --export` and the
 //! pre-commit hooks run by the real `pre-commit`.
 //!
 //! Snapshots are insta's (`tests/cli/snapshots/`); update with `INSTA_UPDATE=always cargo test
@@ -11,6 +11,7 @@
 
 mod fixes;
 mod formats;
+mod human;
 mod paths;
 mod policies;
 mod pre_commit;
