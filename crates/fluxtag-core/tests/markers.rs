@@ -391,3 +391,94 @@ fn the_move_fix_is_unsafe_and_only_for_valid_markers() {
         );
     }
 }
+
+/// Issue 11 item 1, spec §1.2 ("parse failure of a screened file: … the file is skipped and no
+/// error is surfaced", IAC `internal/update/filereader.go`): a Helm template carrying the
+/// `"$imagepolicy"` token does not parse as YAML (`{{- if … }}` lines, `{{- include … | nindent
+/// 4 }}`), so Flux skips it. tree-sitter's error recovery swallows the marker's line (it yields
+/// no comment at all for these files), yet each must get `file-skipped` counting its markers,
+/// with the help that markers in templates never work and belong in the HelmRelease's values.
+#[test]
+fn helm_templates_with_markers_are_skipped() {
+    let cases: &[(&str, &str, usize)] = &[
+        (
+            "a whole-file `if`, a templated name, an `include | nindent`",
+            "{{- if .Values.enabled }}\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n  labels:\n    {{- include \"x.labels\" . | nindent 4 }}\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: ghcr.io/org/app:1.2.3 # {\"$imagepolicy\": \"flux-system:app\"}\n{{- end }}\n",
+            1,
+        ),
+        (
+            "`helm create`'s deployment, `with` blocks after the marked image",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ include \"x.fullname\" . }}\n  labels:\n    {{- include \"x.labels\" . | nindent 4 }}\nspec:\n  replicas: {{ .Values.replicaCount }}\n  template:\n    metadata:\n      labels:\n        {{- include \"x.selectorLabels\" . | nindent 8 }}\n    spec:\n      containers:\n        - name: {{ .Chart.Name }}\n          image: \"ghcr.io/org/app:1.2.3\" # {\"$imagepolicy\": \"flux-system:app\"}\n          {{- with .Values.resources }}\n          resources:\n            {{- toYaml . | nindent 12 }}\n          {{- end }}\n",
+            1,
+        ),
+        (
+            "a CronJob, two markers (image and tag), an `if` between them",
+            "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: {{ .Release.Name }}-job\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n            - name: job\n              image: ghcr.io/org/job:1.0.0 # {\"$imagepolicy\": \"flux-system:job\"}\n              {{- if .Values.args }}\n              args: {{ toJson .Values.args }}\n              {{- end }}\n              env:\n                - name: SIDECAR_TAG\n                  value: 2.0.0 # {\"$imagepolicy\": \"flux-system:sidecar:tag\"}\n",
+            2,
+        ),
+        (
+            "a marker on a key's line only (no marker for the line scan, still a candidate)",
+            "{{- if .Values.enabled }}\napiVersion: v1\nkind: ConfigMap\ndata:\n  image: # {\"$imagepolicy\": \"flux-system:app\"}\n    ghcr.io/org/app:1.2.3\n{{- end }}\n",
+            0,
+        ),
+    ];
+    for (name, text, markers) in cases {
+        let bytes = text.as_bytes();
+        let file = yaml::parse(bytes);
+        let index = LineIndex::new(bytes);
+        let found = find_markers("charts/x/templates/deploy.yaml", bytes, &file, &index);
+        assert_eq!(found.markers.len(), *markers, "{name}: {:?}", found.markers);
+        let skipped: Vec<_> = found
+            .diagnostics
+            .iter()
+            .filter(|d| d.code.as_str() == "file-skipped")
+            .collect();
+        assert_eq!(skipped.len(), 1, "{name}: {:?}", found.diagnostics);
+        assert!(found.skipped.is_some(), "{name}");
+        let message = &skipped[0].message;
+        assert!(
+            message.contains("does not parse as YAML"),
+            "{name}: {message}"
+        );
+        let count = match markers {
+            0 => "its markers are never applied".to_string(),
+            1 => "its marker is never applied".to_string(),
+            n => format!("its {n} markers are never applied"),
+        };
+        assert!(message.ends_with(&count), "{name}: {message}");
+        let help = skipped[0].help.as_deref().unwrap_or("");
+        assert!(
+            help.contains("Helm templates never work")
+                && help.contains("HelmRelease's `spec.values`"),
+            "{name}: {help}"
+        );
+    }
+}
+
+/// Issue 11 item 1: the line recovery adds nothing where the tree already saw the marker (a
+/// parse error elsewhere), and a file that parses stays unskipped (`{{ .Release.Name }}` alone
+/// is a flow mapping to go-yaml too, spec §1.7, so Flux reads that template).
+#[test]
+fn line_recovery_adds_nothing_the_tree_saw() {
+    assert_eq!(
+        findings(
+            "a.yaml",
+            "a: [1\nimage: a:1 # {\"$imagepolicy\": \"ns:p\"}\n"
+        ),
+        ["marker L2", "file-skipped L1"]
+    );
+    assert_eq!(
+        findings(
+            "charts/x/templates/cm.yaml",
+            "metadata:\n  name: {{ .Release.Name }}\nimage: a:1 # {\"$imagepolicy\": \"ns:p\"}\n"
+        ),
+        ["marker L3"]
+    );
+    // A plain parse error keeps the plain help.
+    let bytes = b"a: [1\nimage: a:1 # {\"$imagepolicy\": \"ns:p\"}\n";
+    let file = yaml::parse(bytes);
+    let index = LineIndex::new(bytes);
+    let found = find_markers("apps/a.yaml", bytes, &file, &index);
+    let help = found.diagnostics[0].help.as_deref().unwrap_or("");
+    assert!(help.starts_with("fix the syntax error"), "{help}");
+}

@@ -23,7 +23,11 @@ impl Finder<'_> {
             .filter(|(_, c)| !matches!(c.class, CommentClass::NotMarker))
             .map(|(i, _)| i)
             .collect();
-        if self.out.markers.is_empty() && candidates.is_empty() && self.out.diagnostics.is_empty() {
+        if self.out.markers.is_empty()
+            && candidates.is_empty()
+            && self.recovered.is_empty()
+            && self.out.diagnostics.is_empty()
+        {
             return;
         }
         let first = self
@@ -32,6 +36,7 @@ impl Finder<'_> {
             .first()
             .map(|m| m.comment.clone())
             .or_else(|| candidates.first().map(|&c| self.comments[c].range.clone()))
+            .or_else(|| self.recovered.first().cloned())
             .or_else(|| self.out.diagnostics.first().map(|d| d.range.clone()))
             .unwrap_or(0..0);
         let count = self.out.markers.len();
@@ -55,10 +60,15 @@ impl Finder<'_> {
                 "make document separators exactly `---` (a comment after it is fine)",
             )
         } else if let Some(error) = file.errors.first() {
+            let help = if self.helm_template() {
+                "markers in Helm templates never work: Flux reads the template as written in Git, cannot parse it as YAML and skips it; put the marker in the HelmRelease's `spec.values`, on the value the chart reads the image from (`tag: 1.2.3 # {\"$imagepolicy\": \"ns:app:tag\"}`)"
+            } else {
+                "fix the syntax error; Flux logs parse failures only at trace level"
+            };
             (
                 format!("it does not parse as YAML ({})", error.message),
                 error.range.clone(),
-                "fix the syntax error; Flux logs parse failures only at trace level",
+                help,
             )
         } else if let Some(range) = self.directive() {
             (
@@ -111,6 +121,13 @@ impl Finder<'_> {
             offset = end + 1;
         }
         None
+    }
+
+    /// Whether the file looks like a Helm template: it sits in a chart's `templates/` directory
+    /// or holds `{{ … }}` actions.
+    fn helm_template(&self) -> bool {
+        let in_templates = self.path.split('/').rev().skip(1).any(|d| d == "templates");
+        in_templates || (contains_bytes(self.text, b"{{") && contains_bytes(self.text, b"}}"))
     }
 
     /// The first `%YAML` or `%TAG` directive line.

@@ -405,6 +405,9 @@ struct Finder<'a> {
     consumed: HashSet<usize>,
     /// Places stray comments may refer to, by line (sorted before the stray pass).
     anchors: Vec<(u32, Anchor)>,
+    /// Marker candidates of documents with a syntax error that are in no comment of the tree
+    /// and made no marker (see `line_scan`).
+    recovered: Vec<Range<usize>>,
     /// What the run found.
     out: FileMarkers,
 }
@@ -437,6 +440,7 @@ pub fn find_markers(path: &str, text: &[u8], file: &YamlFile, index: &LineIndex)
         comments,
         consumed: HashSet::new(),
         anchors: Vec::new(),
+        recovered: Vec::new(),
         out: FileMarkers::default(),
     };
     for (number, document) in file.documents.iter().enumerate() {
@@ -448,6 +452,9 @@ pub fn find_markers(path: &str, text: &[u8], file: &YamlFile, index: &LineIndex)
                 finder.block_scalar(root);
             }
             finder.walk(root, number);
+        }
+        if document.has_error {
+            finder.recover_lines(number, document);
         }
     }
     finder.anchors.sort_by_key(|(line, _)| *line);
