@@ -482,3 +482,94 @@ fn line_recovery_adds_nothing_the_tree_saw() {
     let help = found.diagnostics[0].help.as_deref().unwrap_or("");
     assert!(help.starts_with("fix the syntax error"), "{help}");
 }
+
+/// Issue 11 item 8a: the long marker form `{"$ref": "#/definitions/io.k8s.cli.setters.<name>"}`
+/// is applied by Flux. kyaml `fieldmeta/fieldmeta.go` (v0.21.1) `FieldMeta.Read` falls back to
+/// unmarshalling the comment as an OpenAPI schema when it is no known shorthand, and
+/// image-automation-controller `internal/update/filter.go` `getSchema` resolves its `$ref` in
+/// the setters schema built by `internal/update/setters.go` (definitions
+/// `io.k8s.cli.setters.<ns>:<name>`, `…:tag`, `…:name`, `…:digest`). The reference is a URL
+/// whose fragment is percent-decoded (go-openapi jsonreference). Same verdicts as the short
+/// form; screening still needs the `"$imagepolicy"` token (spec §1.2).
+#[test]
+fn long_form_markers_are_read() {
+    let short = "other: b:1 # {\"$imagepolicy\": \"ns:other\"}\n";
+    let cases: &[(&str, &str)] = &[
+        (
+            "image: a:1 # {\"$ref\": \"#/definitions/io.k8s.cli.setters.ns:app\"}\n",
+            "marker L1 \"a:1\" ns/app image value=\"a:1\" (plain) ref=\"ns:app\" via LineComment\n",
+        ),
+        (
+            "tag: '1.0' #{\"$ref\":\"#/definitions/io.k8s.cli.setters.ns:app:tag\"}\n",
+            "marker L1 \"'1.0'\" ns/app tag value=\"1.0\" (single) ref=\"ns:app:tag\" via LineComment\n",
+        ),
+        (
+            "- name: x # {\"$ref\": \"#/definitions/io.k8s.cli.setters.ns:app:name\"}\n",
+            "",
+        ),
+        (
+            "list:\n  # {\"$ref\": \"#/definitions/io.k8s.cli.setters.ns:app:digest\"}\n  - sha256:1\n",
+            "marker L3 \"sha256:1\" ns/app digest value=\"sha256:1\" (plain) ref=\"ns:app:digest\" via HeadComment\n",
+        ),
+        (
+            // The fragment is percent-decoded (Go `url.Parse`); unknown schema keys are ignored.
+            "image: a:1 # {\"$ref\": \"#/definitions/io.k8s.cli.setters.ns%3Aapp\", \"n\": 1}\n",
+            "marker L1 \"a:1\" ns/app image value=\"a:1\" (plain) ref=\"{\\\"$ref\\\": \\\"#/definitions/io.k8s.cli.setters.ns%3Aapp\\\", \\\"n\\\": 1}\" via LineComment\n",
+        ),
+    ];
+    for (text, expected) in cases {
+        let out = render("a.yaml", &format!("{text}{short}"));
+        let out: String = out
+            .lines()
+            .filter(|l| !l.contains("ns:other"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        if expected.is_empty() {
+            // A key-value mapping item's value is a scalar: the line comment is its marker.
+            assert!(out.contains("ns/app name"), "{text}: {out}");
+        } else {
+            assert_eq!(out, *expected, "{text}");
+        }
+    }
+    // Same reference verdicts as the short form.
+    for (text, code) in [
+        (
+            "image: a:1 # {\"$ref\": \"#/definitions/io.k8s.cli.setters.app\"}\n",
+            "marker-no-namespace L1",
+        ),
+        (
+            "image: a:1 # {\"$ref\": \"#/definitions/io.k8s.cli.setters.ns:app:foo\"}\n",
+            "marker-bad-suffix L1",
+        ),
+        (
+            // `description` must be a string in kube-openapi's SchemaProps: the unmarshal fails.
+            "image: a:1 # {\"$ref\": \"#/definitions/io.k8s.cli.setters.ns:app\", \"description\": 5}\n",
+            "marker-malformed L1",
+        ),
+        (
+            // A singular `setter`: meant as a marker, resolves to nothing.
+            "image: a:1 # {\"$ref\": \"#/definitions/io.k8s.cli.setter.ns:app\"} \n",
+            "marker-malformed L1",
+        ),
+    ] {
+        let found = findings("a.yaml", &format!("{text}{short}"));
+        let found: Vec<&String> = found.iter().filter(|f| *f != "marker L2").collect();
+        assert!(found.iter().any(|f| *f == code), "{text}: {found:?}");
+    }
+    // A wrong prefix is meant as a marker but names no setter: reported, with the short form.
+    let class = fluxtag_core::marker::classify_comment(
+        "# {\"$ref\": \"#/definitions/io.k8s.cli.setters/ns:app\"}",
+    );
+    assert!(
+        matches!(&class, fluxtag_core::marker::CommentClass::Malformed { .. }),
+        "{class:?}"
+    );
+    // Without any short-form marker the file is not screened: Flux never reads it.
+    assert_eq!(
+        findings(
+            "a.yaml",
+            "image: a:1 # {\"$ref\": \"#/definitions/io.k8s.cli.setters.ns:app\"}\n"
+        ),
+        ["marker L1", "file-skipped L1"]
+    );
+}

@@ -272,3 +272,29 @@ fn markers_outside_the_update_path_are_warned_about_and_left_alone() {
             .all(|d| d.severity != fluxtag_core::diag::Severity::Error)
     );
 }
+
+/// Issue 11 item 8a: a long-form marker (`{"$ref": "#/definitions/io.k8s.cli.setters.<name>"}`,
+/// kyaml `fieldmeta/fieldmeta.go` `FieldMeta.Read`, IAC `internal/update/filter.go`
+/// `getSchema`) is resolved and fixed like the short form, suffixes included; the file is
+/// screened through its short-form marker.
+#[test]
+fn long_form_markers_are_resolved_and_fixed() {
+    let text = "images:\n  - name: web\n    newName: x # {\"$ref\": \"#/definitions/io.k8s.cli.setters.auto:web:name\"}\n    newTag: v1 # {\"$ref\": \"#/definitions/io.k8s.cli.setters.auto:web:tag\"}\nimage: web:v1 # {\"$imagepolicy\": \"auto:web\"}\nfull: web:v1 # {\"$ref\": \"#/definitions/io.k8s.cli.setters.auto:web\"}\n";
+    let files = [
+        ("flux/objects.yaml", objects("./")),
+        ("apps/kustomization.yaml", text.to_string()),
+    ];
+    let (fixed, report) = fix(&files);
+    assert_eq!(
+        fixed["apps/kustomization.yaml"],
+        text.replace("newName: x #", "newName: registry.example.org/team/web #")
+            .replace("newTag: v1 #", "newTag: v2.3.1 #")
+            .replace("web:v1 #", "registry.example.org/team/web:v2.3.1 #")
+    );
+    let stale = report
+        .markers
+        .iter()
+        .filter(|m| matches!(m.status, MarkerStatus::Stale(_)))
+        .count();
+    assert_eq!(stale, 4);
+}

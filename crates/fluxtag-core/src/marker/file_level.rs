@@ -51,7 +51,7 @@ impl Finder<'_> {
             (
                 "it does not contain the exact text `\"$imagepolicy\"` (with double quotes), which Flux screens files for".to_string(),
                 first,
-                "write the marker key with double quotes: `{\"$imagepolicy\": \"ns:policy\"}`",
+                "write the marker key with double quotes: `{\"$imagepolicy\": \"ns:policy\"}` (a file whose markers are all of the long `$ref` form needs one short-form marker, or Flux never reads it)",
             )
         } else if let Some(range) = self.invalid_separator() {
             (

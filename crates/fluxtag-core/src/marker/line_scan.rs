@@ -9,7 +9,6 @@
 //! It must stay a line reader: no YAML structure is inferred beyond one line.
 
 use crate::diag::{Code, Diagnostic};
-use crate::text::contains_bytes;
 use crate::yaml::{Document, ScalarStyle};
 
 use super::{CommentClass, Finder, Marker, Placement, classify_comment, parse_reference};
@@ -23,7 +22,7 @@ impl Finder<'_> {
         for line in start_line..=end_line {
             let range = self.index.line_range(self.text, line);
             let bytes = &self.text[range.clone()];
-            if !contains_bytes(bytes, b"imagepolicy") {
+            if !super::may_hold_marker_text(bytes) {
                 continue;
             }
             let Some(marker) = scan_line(bytes, range.start, number) else {
@@ -58,7 +57,7 @@ impl Finder<'_> {
         for line in start_line..=end_line {
             let range = self.index.line_range(self.text, line);
             let bytes = &self.text[range.clone()];
-            if !contains_bytes(bytes, b"imagepolicy") {
+            if !super::may_hold_marker_text(bytes) {
                 continue;
             }
             let text = String::from_utf8_lossy(bytes);

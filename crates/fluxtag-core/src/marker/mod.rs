@@ -6,6 +6,10 @@
 //! unknown suffix, a comment above a key, on a key, on a collection, on an empty value, inside a
 //! block scalar, hidden by another comment, or in a file Flux skips altogether.
 //!
+//! Both marker forms Flux applies are read: the short `{"$imagepolicy": "ns:name"}` and the long
+//! `{"$ref": "#/definitions/io.k8s.cli.setters.ns:name"}` that kyaml falls back to (issue 11
+//! item 8; kyaml `fieldmeta.FieldMeta.Read`), with the same suffixes and verdicts.
+//!
 //! A comment that merely mentions `$imagepolicy` in prose is neither, wherever it sits (above a
 //! document, mid-sentence): a comment is a marker candidate only when, after its leading `#`s and
 //! blanks, it starts with `{` and names an `imagepolicy` key (a JSON object, valid or not), or
@@ -36,6 +40,11 @@ use crate::yaml::{NodeValue, ScalarStyle, YamlFile};
 
 /// The exact bytes Flux screens files for (with the double quotes).
 pub const SCREENING_TOKEN: &[u8] = b"\"$imagepolicy\"";
+
+/// The JSON pointer prefix of a setter definition in kyaml's setters schema
+/// (`fieldmeta.DefinitionsPrefix + fieldmeta.SetterDefinitionPrefix`, kyaml v0.21.1
+/// `fieldmeta/fieldmeta.go`): the long marker form is `{"$ref": "#/definitions/io.k8s.cli.setters.<name>"}`.
+pub const SETTER_REF_PREFIX: &str = "#/definitions/io.k8s.cli.setters.";
 
 /// What a marker writes (spec §1.5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -212,8 +221,9 @@ pub fn classify_comment(comment: &str) -> CommentClass {
     let hashes = comment.len() - after_hashes.len();
     let body = after_hashes.trim_start();
     let body_offset = hashes + (after_hashes.len() - body.len());
-    let looks_like_object =
-        body.starts_with('{') && body.to_ascii_lowercase().contains("imagepolicy");
+    let looks_like_object = body.starts_with('{')
+        && (body.to_ascii_lowercase().contains("imagepolicy")
+            || body.contains("io.k8s.cli.setter"));
     if !looks_like_object {
         return match bare_reference(body) {
             Some(reference) => CommentClass::Malformed {
@@ -260,6 +270,11 @@ pub fn classify_comment(comment: &str) -> CommentClass {
             suggestion: None,
         };
     };
+    if !map.contains_key("$imagepolicy")
+        && let Some(reference) = map.get("$ref")
+    {
+        return long_form(body, body_offset, reference, &map);
+    }
     for (key, value) in &map {
         if !matches!(
             value,
@@ -298,6 +313,139 @@ pub fn classify_comment(comment: &str) -> CommentClass {
         reference,
         reference_range,
     }
+}
+
+/// The long marker form `{"$ref": "#/definitions/io.k8s.cli.setters.<name>"}`, which kyaml's
+/// `FieldMeta.Read` falls back to when the comment is no known shorthand: it unmarshals the
+/// comment as an OpenAPI schema (kube-openapi `spec.Schema.UnmarshalJSON`: `$ref` must be a
+/// string, the known schema properties must have their JSON types, other keys are ignored),
+/// and image-automation-controller's `getSchema` resolves the reference in its setters schema,
+/// whose definitions are `io.k8s.cli.setters.<ns>:<name>` plus `:tag`, `:name`, `:digest`
+/// (IAC `internal/update/setters.go`, `filter.go`). The reference is a URL (go-openapi
+/// jsonreference): its fragment is percent-decoded, then read as a JSON pointer (`~1` is `/`,
+/// `~0` is `~`). fluxtag reads fragment-only references (`#/…`, what kyaml itself writes).
+fn long_form(
+    body: &str,
+    body_offset: usize,
+    reference: &serde_json::Value,
+    map: &serde_json::Map<String, serde_json::Value>,
+) -> CommentClass {
+    let shorthand = |name: &str| format!("# {{\"$imagepolicy\": {}}}", json_string(name));
+    let Some(raw) = reference.as_str() else {
+        return CommentClass::Malformed {
+            reason: "the value of \"$ref\" is not a string".to_string(),
+            suggestion: None,
+        };
+    };
+    if let Some((key, _)) = map
+        .iter()
+        .find(|(key, value)| key.as_str() != "$ref" && !schema_property_fits(key, value))
+    {
+        return CommentClass::Malformed {
+            reason: format!(
+                "the schema property {key:?} of this `$ref` marker has the wrong JSON type, so kyaml cannot read the comment as a schema"
+            ),
+            suggestion: None,
+        };
+    }
+    let name = raw
+        .strip_prefix('#')
+        .and_then(percent_decode)
+        .and_then(|fragment| {
+            fragment
+                .strip_prefix(&SETTER_REF_PREFIX[1..])
+                .map(str::to_string)
+        });
+    let Some(name) = name.filter(|n| !n.contains('/')) else {
+        let suggestion = raw
+            .rsplit_once("io.k8s.cli.setters")
+            .map(|(_, name)| shorthand(name.trim_start_matches(['.', '/'])));
+        return CommentClass::Malformed {
+            reason: format!(
+                "the reference {raw:?} is not `{SETTER_REF_PREFIX}<namespace>:<policy>`, so it names no setter Flux defines"
+            ),
+            suggestion,
+        };
+    };
+    let name = name.replace("~1", "/").replace("~0", "~");
+    // The name's bytes inside the comment, when written without escapes.
+    let located = body.find("\"$ref\"").and_then(|key| {
+        let after = key + "\"$ref\"".len();
+        let colon = after + body[after..].find(':')?;
+        let open = colon + 1 + body[colon + 1..].find('"')?;
+        let start = open + 1 + SETTER_REF_PREFIX.len();
+        (body.get(open + 1..start) == Some(SETTER_REF_PREFIX)
+            && body.get(start..start + name.len()) == Some(name.as_str())
+            && body[start + name.len()..].starts_with('"'))
+        .then_some(start..start + name.len())
+    });
+    let reference_range = located
+        .map(|r| (r.start + body_offset)..(r.end + body_offset))
+        .unwrap_or(body_offset..body_offset + body.len());
+    CommentClass::Marker {
+        reference: name,
+        reference_range,
+    }
+}
+
+/// Whether `value` fits the JSON type of the schema property `key` as kube-openapi's
+/// `SchemaProps`/`SwaggerSchemaProps` declare it (Go's `encoding/json` matches field names
+/// without regard to case); unknown keys and `x-` extensions are ignored by the unmarshal.
+fn schema_property_fits(key: &str, value: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    if value.is_null() {
+        return true;
+    }
+    match key.to_ascii_lowercase().as_str() {
+        "id" | "description" | "format" | "title" | "pattern" | "discriminator" => {
+            value.is_string()
+        }
+        "type" => {
+            value.is_string()
+                || value
+                    .as_array()
+                    .is_some_and(|items| items.iter().all(Value::is_string))
+        }
+        "nullable" | "exclusivemaximum" | "exclusiveminimum" | "uniqueitems" | "readonly" => {
+            value.is_boolean()
+        }
+        "maximum" | "minimum" | "multipleof" => value.is_number(),
+        "maxlength" | "minlength" | "maxitems" | "minitems" | "maxproperties" | "minproperties" => {
+            value.is_i64() || value.is_u64()
+        }
+        "enum" => value.is_array(),
+        "required" => value
+            .as_array()
+            .is_some_and(|items| items.iter().all(Value::is_string)),
+        "allof" | "oneof" | "anyof" => value
+            .as_array()
+            .is_some_and(|items| items.iter().all(|i| i.is_object() || i.is_boolean())),
+        "not" | "properties" | "patternproperties" | "dependencies" | "definitions"
+        | "externaldocs" => value.is_object(),
+        "items" | "additionalproperties" | "additionalitems" => {
+            value.is_object() || value.is_boolean() || value.is_array()
+        }
+        _ => true,
+    }
+}
+
+/// Percent-decodes a URL fragment as Go's `url.Parse` does; `None` for a malformed escape or
+/// bytes that are not UTF-8.
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// A JSON string literal.
@@ -351,7 +499,14 @@ pub fn flux_reads_path(path: &str) -> bool {
 
 /// Quick byte test: could this file hold a marker or a near miss at all?
 pub fn may_contain_markers(text: &[u8]) -> bool {
-    contains_bytes(text, b"imagepolicy") || contains_bytes(text, b"ImagePolicy\"")
+    contains_bytes(text, b"imagepolicy")
+        || contains_bytes(text, b"ImagePolicy\"")
+        || contains_bytes(text, b"io.k8s.cli.setter")
+}
+
+/// Whether a line or block of text may hold marker text at all (either form).
+fn may_hold_marker_text(bytes: &[u8]) -> bool {
+    contains_bytes(bytes, b"imagepolicy") || contains_bytes(bytes, b"io.k8s.cli.setter")
 }
 
 /// A comment of the file, located and classified once.

@@ -8,7 +8,6 @@
 //! `file_level`).
 
 use crate::diag::{Applicability, Code, Diagnostic, Edit, Fix};
-use crate::text::contains_bytes;
 use crate::yaml::{Node, NodeValue, ScalarStyle};
 
 use super::{
@@ -235,7 +234,7 @@ impl Finder<'_> {
     pub(super) fn block_scalar(&mut self, node: &Node) {
         let range = node.range.clone();
         let bytes = &self.text[range.clone()];
-        if !contains_bytes(bytes, b"imagepolicy") {
+        if !super::may_hold_marker_text(bytes) {
             return;
         }
         let mut offset = range.start;
