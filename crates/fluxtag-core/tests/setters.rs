@@ -298,3 +298,99 @@ fn long_form_markers_are_resolved_and_fixed() {
         .count();
     assert_eq!(stale, 4);
 }
+
+/// Issue 11 item 8d, `fluxtag-differences.md` §1: a replaced plain scalar is quoted exactly
+/// when Flux quotes it. kyaml v0.21.1 `yaml/compatibility.go` `FormatNonStringStyle` double-
+/// quotes the new value when `IsValueNonString` (go-yaml v2 `Unmarshal`) loads it as a
+/// non-string; go-yaml v2.4.4 `resolve.go` `resolve` decides which: the first byte's hint
+/// (`resolveTable`), the YAML 1.1 words (`resolveMap`), then for a sign or digit
+/// `parseTimestamp`, `strconv.ParseInt(s, 0, 64)`/`ParseUint` after removing every `_`, and the
+/// `yamlStyleFloat` pattern with `ParseFloat`; for `.` `ParseFloat`. go-yaml v3.0.4
+/// `encode.go` quotes (`forceQuoting`) a `!!str` node that v3's narrower resolver would read
+/// otherwise: only the empty string adds to v2's set. The rows marked §9 were also seen by
+/// running `UpdateWithSetters` (`flux-semantics.md` §9).
+#[test]
+fn quoting_is_the_decision_flux_makes() {
+    use fluxtag_core::yaml::ScalarStyle;
+    use fluxtag_core::yaml::scalar::encode_in_style;
+    let table: &[(&str, bool, &str)] = &[
+        (
+            "_1",
+            false,
+            "`_` has no hint in resolveTable: a string (§9)",
+        ),
+        ("1_000", true, "`_` removed, ParseInt(\"1000\") (§9)"),
+        ("0x1F", true, "ParseInt base 0 reads the 0x prefix"),
+        (
+            "1e3",
+            true,
+            "not an int; yamlStyleFloat matches, ParseFloat ok",
+        ),
+        (".5", true, "hint `.`: ParseFloat ok"),
+        ("yes", true, "resolveMap: YAML 1.1 bool"),
+        ("on", true, "resolveMap: YAML 1.1 bool"),
+        ("y", true, "resolveMap: YAML 1.1 bool"),
+        ("~", true, "resolveMap: null"),
+        ("1.10", true, "yamlStyleFloat, ParseFloat (§9)"),
+        ("v1.2", false, "`v` has no hint: a string"),
+        ("-1", true, "hint sign: ParseInt"),
+        ("+1", true, "hint sign: ParseInt accepts `+`"),
+        ("0o17", true, "ParseInt base 0 reads the 0o prefix (§9)"),
+        ("0755", true, "ParseInt base 0: leading 0 is octal"),
+        (
+            "08",
+            true,
+            "not octal, but yamlStyleFloat and ParseFloat(\"08\")",
+        ),
+        (
+            "1:2",
+            false,
+            "base 60 is purposely unsupported by go-yaml: a string",
+        ),
+        ("190:20:30", false, "base 60: a string"),
+        ("124", true, "ParseInt (§9)"),
+        ("2024-01-01", true, "parseTimestamp, layout 2006-1-2"),
+        (
+            "2024-02-30",
+            false,
+            "time.Parse rejects the day: then neither int nor float",
+        ),
+        (
+            "0xFFFFFFFFFFFFFFFFFF",
+            false,
+            "ParseInt/ParseUint out of range, no float pattern (§9)",
+        ),
+        ("1e400", false, "ParseFloat out of range (§9)"),
+        (
+            "99999999999999999999",
+            true,
+            "beyond u64, but a finite float",
+        ),
+        ("inf", false, "`i` has no hint: a string"),
+        ("nan", false, "hint `n`, not in resolveMap"),
+        (".inf", true, "resolveMap"),
+        ("<<", false, "`<` has no hint: a string"),
+        ("1.2.3", false, "neither int nor float pattern"),
+        ("5.0.3", false, "neither int nor float pattern"),
+        ("", true, "v3 resolves \"\" as null: forceQuoting"),
+    ];
+    for (value, quoted, source) in table {
+        let written = encode_in_style(value, ScalarStyle::Plain, false);
+        let expected = if *quoted {
+            format!("\"{value}\"")
+        } else {
+            value.to_string()
+        };
+        assert_eq!(written, expected, "{value:?}: {source}");
+    }
+    // Styles are kept: single stays single, double stays double (FormatNonStringStyle only
+    // touches a scalar that is neither).
+    assert_eq!(
+        encode_in_style("1.10", ScalarStyle::SingleQuoted, false),
+        "'1.10'"
+    );
+    assert_eq!(
+        encode_in_style("_1", ScalarStyle::DoubleQuoted, false),
+        "\"_1\""
+    );
+}
