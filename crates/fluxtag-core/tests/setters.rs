@@ -394,3 +394,89 @@ fn quoting_is_the_decision_flux_makes() {
         "\"_1\""
     );
 }
+
+/// Issue 11 item 8b, `flux-semantics.md` §9 (seen running `UpdateWithSetters`): a marker on a
+/// block scalar's header line is the scalar's line comment in go-yaml v3, so Flux applies it.
+/// It writes the value with kyaml's `FormatNonStringStyle` (kyaml v0.21.1
+/// `yaml/compatibility.go`: a block scalar is neither single- nor double-quoted, so a value
+/// go-yaml v2 loads as a non-string becomes double-quoted) and go-yaml v3.0.4's emitter
+/// (`emitterc.go` `yaml_emitter_write_literal_scalar`: `|`, then `-` from
+/// `yaml_emitter_write_block_scalar_hints` since the value has no final line break, then the
+/// line comment, then the value on the next line). The decoded value keeps its chomping, so a
+/// `|` block is stale until it is `|-`.
+#[test]
+fn block_scalar_header_markers_are_applied() {
+    use fluxtag_core::marker::block_header_edits;
+    let cases: &[(&str, &str, Option<&str>)] = &[
+        (
+            "data:\n  block: |- # {\"$imagepolicy\": \"auto:web\"}\n    web:v1.0.0\n  other: x\n",
+            "data:\n  block: |- # {\"$imagepolicy\": \"auto:web\"}\n    registry.example.org/team/web:v2.3.1\n  other: x\n",
+            // The content-only edit already writes it.
+            Some(
+                "data:\n  block: |- # {\"$imagepolicy\": \"auto:web\"}\n    registry.example.org/team/web:v2.3.1\n  other: x\n",
+            ),
+        ),
+        (
+            "data:\n  block: | # {\"$imagepolicy\": \"auto:web\"}\n    web:v1.0.0\n  other: x\n",
+            "data:\n  block: |- # {\"$imagepolicy\": \"auto:web\"}\n    registry.example.org/team/web:v2.3.1\n  other: x\n",
+            None,
+        ),
+        (
+            "list:\n  - >+ # {\"$imagepolicy\": \"auto:web:tag\"}\n    v1\n    more\n\n  - next\n",
+            "list:\n  - >- # {\"$imagepolicy\": \"auto:web:tag\"}\n    v2.3.1\n\n  - next\n",
+            None,
+        ),
+        (
+            // A value Flux quotes is written on the header line, double-quoted.
+            // (the edits are written for the value `1.10` here, whatever the policy selects)
+            "tag: |2 # {\"$imagepolicy\": \"auto:web:tag\"}\n    1.9\nafter: x\n",
+            "tag: \"1.10\" # {\"$imagepolicy\": \"auto:web:tag\"}\nafter: x\n",
+            None,
+        ),
+    ];
+    let objects = objects("./");
+    for (text, flux_writes, content_only) in cases {
+        let files = [
+            ("flux/objects.yaml", objects.clone()),
+            ("apps/config.yaml", text.to_string()),
+        ];
+        let (fixed, report) = fix(&files);
+        let marker = report
+            .markers
+            .iter()
+            .find(|m| m.path == "apps/config.yaml")
+            .unwrap_or_else(|| panic!("{text}: no marker"));
+        assert!(
+            matches!(marker.status, MarkerStatus::Stale(_)),
+            "{text}: {:?}",
+            marker.status
+        );
+        let expected = if text.starts_with("tag:") {
+            "1.10".to_string()
+        } else {
+            marker.expected.clone().unwrap_or_default()
+        };
+        let edits = block_header_edits(text.as_bytes(), &marker.marker, &expected)
+            .unwrap_or_else(|| panic!("{text}: not a block header marker"));
+        let written = String::from_utf8(apply_edits(text.as_bytes(), &edits).unwrap()).unwrap();
+        assert_eq!(written, *flux_writes, "{text}");
+        if let Some(content_only) = content_only {
+            assert_eq!(fixed["apps/config.yaml"], *content_only, "{text}");
+        }
+    }
+    // No more "inside a block scalar" for the header line; content lines still are.
+    let text = "a: | # {\"$imagepolicy\": \"auto:web\"}\n  x # {\"$imagepolicy\": \"auto:web\"}\n";
+    let mut parser = Parser::new();
+    let analysis = analyze_file(&mut parser, "a.yaml", text.as_bytes());
+    assert_eq!(analysis.markers.markers.len(), 1);
+    let misplaced: Vec<_> = analysis
+        .markers
+        .diagnostics
+        .iter()
+        .map(|d| (d.code, d.range.start))
+        .collect();
+    assert_eq!(
+        misplaced,
+        [(Code::MarkerMisplaced, text.find("x #").unwrap() + 2)]
+    );
+}

@@ -490,6 +490,72 @@ fn locate_reference(body: &str, reference: &str) -> Option<Range<usize>> {
     }
 }
 
+/// The edits that write `value` where Flux writes it for a marker on a block scalar's header
+/// line (`key: | # {…}`), or `None` for any other marker. kyaml sets the node's value and
+/// `FormatNonStringStyle` (kyaml v0.21.1 `yaml/compatibility.go`) double-quotes it when go-yaml
+/// v2 would load it as a non-string; otherwise the block style stays and go-yaml v3's emitter
+/// (v3.0.4 `emitterc.go` `yaml_emitter_write_block_scalar_hints`) writes `|-` (or `>-`: the
+/// value has no final line break), the comment on the header line, and the value on the next
+/// line. So: the indicator becomes `|-`/`>-` and the content becomes the value (its
+/// indentation kept, fluxtag-differences §1), or, for a value Flux quotes (`1.10`, an empty
+/// digest), the indicator becomes the double-quoted value and the content lines go.
+pub fn block_header_edits(text: &[u8], marker: &Marker, value: &str) -> Option<Vec<Edit>> {
+    if !matches!(marker.style, ScalarStyle::Literal | ScalarStyle::Folded)
+        || marker.placement != Placement::LineComment
+    {
+        return None;
+    }
+    // The indicator: back from the comment over blanks, then over the hints.
+    let line_start = text[..marker.comment.start]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |at| at + 1);
+    let before = &text[line_start..marker.comment.start];
+    let end = line_start + before.iter().rposition(|b| !matches!(b, b' ' | b'\t'))? + 1;
+    let start = line_start
+        + text[line_start..end]
+            .iter()
+            .rposition(|b| matches!(b, b'|' | b'>'))?;
+    if !text[start + 1..end]
+        .iter()
+        .all(|b| matches!(b, b'+' | b'-' | b'1'..=b'9'))
+    {
+        return None;
+    }
+    let header = walk::block_header_of(text, start..marker.scalar.end)?;
+    if header.comment.start != marker.comment.start {
+        return None;
+    }
+    let content = header.content?;
+    let quoted = crate::yaml::scalar::resolves_to_non_string(value)
+        || !crate::yaml::scalar::can_be_block_line(value);
+    let edits = if quoted {
+        vec![
+            Edit {
+                range: header.indicator,
+                new_text: crate::yaml::scalar::encode_double(value),
+            },
+            Edit {
+                range: marker.comment.end..content.end,
+                new_text: String::new(),
+            },
+        ]
+    } else {
+        let indicator = if text[start] == b'>' { ">-" } else { "|-" };
+        vec![
+            Edit {
+                range: header.indicator,
+                new_text: indicator.to_string(),
+            },
+            Edit {
+                range: content,
+                new_text: value.to_string(),
+            },
+        ]
+    };
+    Some(edits)
+}
+
 /// Whether Flux reads files with this path at all (spec §1.2: `.yaml`, `.yml`, or the base name
 /// `Kustomization`; case-sensitive).
 pub fn flux_reads_path(path: &str) -> bool {

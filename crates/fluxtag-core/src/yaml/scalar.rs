@@ -505,14 +505,26 @@ pub fn encode_single(value: &str) -> Option<String> {
     Some(format!("'{}'", value.replace('\'', "''")))
 }
 
+/// Whether `value` can be the one content line of a block scalar and read back as itself (with
+/// a `-` chomping indicator): one line, no leading blank, no control character.
+pub fn can_be_block_line(value: &str) -> bool {
+    !value.starts_with([' ', '\t'])
+        && !value
+            .chars()
+            .any(|c| c.is_control() || matches!(c, '\u{feff}' | '\u{85}' | '\u{2028}' | '\u{2029}'))
+}
+
 /// The source text for `value` replacing a scalar written in `style`: the style is kept; a plain
-/// scalar that would not read back as the same string becomes double-quoted; block scalars are
-/// replaced by a double-quoted scalar (they never hold image references in practice, and a
-/// one-line double-quoted value is exact).
+/// scalar that Flux would quote, or that would not read back as the same string, becomes
+/// double-quoted. For a block scalar (`|`, `>`) it is the text of its content lines (a block
+/// holds any string, so no quoting is needed), or a double-quoted scalar when the value cannot
+/// be one block line; the block's header is the marker finder's business
+/// (`marker::block_header_edits`).
 pub fn encode_in_style(value: &str, style: ScalarStyle, in_flow: bool) -> String {
     match style {
         ScalarStyle::Plain if can_be_plain(value, in_flow) => value.to_string(),
         ScalarStyle::SingleQuoted => encode_single(value).unwrap_or_else(|| encode_double(value)),
+        ScalarStyle::Literal | ScalarStyle::Folded if can_be_block_line(value) => value.to_string(),
         _ => encode_double(value),
     }
 }
