@@ -573,3 +573,78 @@ fn long_form_markers_are_read() {
         ["marker L1", "file-skipped L1"]
     );
 }
+
+/// Issue 11 item 8c: a resource in a file Flux reads whose `config.kubernetes.io/path` (or,
+/// alone, `internal.config.kubernetes.io/path`) annotation is not its file's path makes kyaml
+/// fail the whole pipeline before any setter runs: kyaml v0.21.1 `kio/kio.go`
+/// `PreprocessResourcesForInternalAnnotationMigration` → `checkMismatchedAnnos` ("resource
+/// input to function has mismatched legacy and internal path annotations"), after
+/// `kio/byteio_reader.go` copied the legacy annotation and IAC
+/// `internal/update/filereader.go` set the internal one to the path relative to
+/// `spec.update.path` (`flux-semantics.md` §9). Any document of a screened file counts; a
+/// value that is the path relative to some directory above the file may be right.
+#[test]
+fn path_annotations_that_stop_the_run_are_reported() {
+    let marker = "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  image: a:1 # {\"$imagepolicy\": \"ns:p\"}\n";
+    let annotated = |key: &str, value: &str| {
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n    {key}: {value}\n{marker}"
+        )
+    };
+    let cases: &[(String, &[&str])] = &[
+        (
+            annotated("config.kubernetes.io/path", "other/deploy.yaml"),
+            &["marker L13", "path-annotation-mismatch L6"],
+        ),
+        (
+            annotated("internal.config.kubernetes.io/path", "'./deploy.yaml'"),
+            &["marker L13", "path-annotation-mismatch L6"],
+        ),
+        (
+            annotated("config.kubernetes.io/path", "apps/deploy.yaml"),
+            &["marker L13"],
+        ),
+        (
+            // Right when the automation's update.path is `./apps`.
+            annotated("config.kubernetes.io/path", "deploy.yaml"),
+            &["marker L13"],
+        ),
+        (
+            annotated("config.kubernetes.io/path", "ploy.yaml"),
+            &["marker L13", "path-annotation-mismatch L6"],
+        ),
+        (
+            // Not screened: Flux never reads the file.
+            "metadata:\n  annotations:\n    config.kubernetes.io/path: x.yaml\n".to_string(),
+            &[],
+        ),
+    ];
+    for (text, expected) in cases {
+        let mut parser = fluxtag_core::yaml::Parser::new();
+        let analysis =
+            fluxtag_core::analysis::analyze_file(&mut parser, "apps/deploy.yaml", text.as_bytes());
+        let index = LineIndex::new(text.as_bytes());
+        let found: Vec<String> = analysis
+            .markers
+            .markers
+            .iter()
+            .map(|m| format!("marker L{}", index.line_of(m.scalar.start) + 1))
+            .chain(
+                analysis
+                    .markers
+                    .diagnostics
+                    .iter()
+                    .map(|d| format!("{} L{}", d.code, index.line_of(d.range.start) + 1)),
+            )
+            .collect();
+        assert_eq!(found, *expected, "{text}");
+        if let Some(d) = analysis.markers.diagnostics.first() {
+            assert_eq!(d.severity, fluxtag_core::diag::Severity::Error);
+            assert!(
+                d.message.contains("whole automation run stops"),
+                "{}",
+                d.message
+            );
+        }
+    }
+}

@@ -682,6 +682,7 @@ pub fn find_markers(path: &str, text: &[u8], file: &YamlFile, index: &LineIndex)
     finder.stray_comments();
     finder.out.markers.sort_by_key(|m| m.scalar.start);
     finder.file_level(file);
+    finder.path_annotations(file);
     finder.out
 }
 
