@@ -297,8 +297,8 @@ fn go_parses_as_integer(s: &str) -> bool {
         (8, &body[2..])
     } else if lower.len() >= 3 && lower.starts_with("0x") {
         (16, &body[2..])
-    } else if body.starts_with('0') {
-        (8, &body[1..])
+    } else if let Some(octal) = body.strip_prefix('0') {
+        (8, octal)
     } else {
         (10, body)
     };
@@ -368,7 +368,7 @@ fn is_yaml_timestamp(text: &str) -> bool {
     let Some(day) = num(&mut i) else {
         return false;
     };
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let leap = year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
     let days = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
