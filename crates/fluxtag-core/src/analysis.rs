@@ -46,12 +46,14 @@ pub fn analyze_file(parser: &mut Parser, path: &str, text: &[u8]) -> FileAnalysi
     }
     let kustomization = flux::is_kustomization_file(path);
     let yaml: YamlFile = if has_markers {
-        // Every document, for the file-level checks; in full only where markers or objects
-        // may be, the rest shallow (shape only), which keeps large streams cheap.
+        // Every document, for the file-level checks; in full only where markers, objects or a
+        // path annotation (which can stop Flux's whole run) may be, the rest shallow (shape
+        // only), which keeps large streams cheap.
         parser.parse_with(text, &|bytes| {
             if kustomization
                 || marker::may_contain_markers(bytes)
                 || flux::may_contain_objects(bytes)
+                || crate::text::contains_bytes(bytes, b"config.kubernetes.io/path")
             {
                 Depth::Full
             } else {

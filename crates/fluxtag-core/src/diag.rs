@@ -65,11 +65,15 @@ pub enum Code {
     /// Two ImageUpdateAutomations apply one marker with policies (instances of one policy in
     /// different clusters) that select different values: each run overwrites the other's.
     AutomationConflict,
+    /// A resource in a file Flux reads whose `config.kubernetes.io/path` (or
+    /// `internal.config.kubernetes.io/path`) annotation is not its real path: kyaml aborts the
+    /// automation's whole run, so nothing is written anywhere.
+    PathAnnotationMismatch,
 }
 
 impl Code {
     /// Every code, in documentation order.
-    pub const ALL: [Code; 21] = [
+    pub const ALL: [Code; 22] = [
         Code::MarkerMalformed,
         Code::MarkerNoNamespace,
         Code::MarkerBadSuffix,
@@ -91,6 +95,7 @@ impl Code {
         Code::ApiRemoved,
         Code::TemplateFieldRemoved,
         Code::AutomationConflict,
+        Code::PathAnnotationMismatch,
     ];
 
     /// The kebab-case name used in every output.
@@ -117,6 +122,7 @@ impl Code {
             Code::ApiRemoved => "api-removed",
             Code::TemplateFieldRemoved => "template-field-removed",
             Code::AutomationConflict => "automation-conflict",
+            Code::PathAnnotationMismatch => "path-annotation-mismatch",
         }
     }
 
@@ -172,6 +178,9 @@ impl Code {
             }
             Code::AutomationConflict => {
                 "two automations write different values into this marker and overwrite each other"
+            }
+            Code::PathAnnotationMismatch => {
+                "a path annotation that is not the file's path; Flux aborts the whole automation run"
             }
         }
     }

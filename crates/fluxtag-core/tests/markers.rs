@@ -391,3 +391,260 @@ fn the_move_fix_is_unsafe_and_only_for_valid_markers() {
         );
     }
 }
+
+/// Issue 11 item 1, spec §1.2 ("parse failure of a screened file: … the file is skipped and no
+/// error is surfaced", IAC `internal/update/filereader.go`): a Helm template carrying the
+/// `"$imagepolicy"` token does not parse as YAML (`{{- if … }}` lines, `{{- include … | nindent
+/// 4 }}`), so Flux skips it. tree-sitter's error recovery swallows the marker's line (it yields
+/// no comment at all for these files), yet each must get `file-skipped` counting its markers,
+/// with the help that markers in templates never work and belong in the HelmRelease's values.
+#[test]
+fn helm_templates_with_markers_are_skipped() {
+    let cases: &[(&str, &str, usize)] = &[
+        (
+            "a whole-file `if`, a templated name, an `include | nindent`",
+            "{{- if .Values.enabled }}\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n  labels:\n    {{- include \"x.labels\" . | nindent 4 }}\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: ghcr.io/org/app:1.2.3 # {\"$imagepolicy\": \"flux-system:app\"}\n{{- end }}\n",
+            1,
+        ),
+        (
+            "`helm create`'s deployment, `with` blocks after the marked image",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ include \"x.fullname\" . }}\n  labels:\n    {{- include \"x.labels\" . | nindent 4 }}\nspec:\n  replicas: {{ .Values.replicaCount }}\n  template:\n    metadata:\n      labels:\n        {{- include \"x.selectorLabels\" . | nindent 8 }}\n    spec:\n      containers:\n        - name: {{ .Chart.Name }}\n          image: \"ghcr.io/org/app:1.2.3\" # {\"$imagepolicy\": \"flux-system:app\"}\n          {{- with .Values.resources }}\n          resources:\n            {{- toYaml . | nindent 12 }}\n          {{- end }}\n",
+            1,
+        ),
+        (
+            "a CronJob, two markers (image and tag), an `if` between them",
+            "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: {{ .Release.Name }}-job\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n            - name: job\n              image: ghcr.io/org/job:1.0.0 # {\"$imagepolicy\": \"flux-system:job\"}\n              {{- if .Values.args }}\n              args: {{ toJson .Values.args }}\n              {{- end }}\n              env:\n                - name: SIDECAR_TAG\n                  value: 2.0.0 # {\"$imagepolicy\": \"flux-system:sidecar:tag\"}\n",
+            2,
+        ),
+        (
+            "a marker on a key's line only (no marker for the line scan, still a candidate)",
+            "{{- if .Values.enabled }}\napiVersion: v1\nkind: ConfigMap\ndata:\n  image: # {\"$imagepolicy\": \"flux-system:app\"}\n    ghcr.io/org/app:1.2.3\n{{- end }}\n",
+            0,
+        ),
+    ];
+    for (name, text, markers) in cases {
+        let bytes = text.as_bytes();
+        let file = yaml::parse(bytes);
+        let index = LineIndex::new(bytes);
+        let found = find_markers("charts/x/templates/deploy.yaml", bytes, &file, &index);
+        assert_eq!(found.markers.len(), *markers, "{name}: {:?}", found.markers);
+        let skipped: Vec<_> = found
+            .diagnostics
+            .iter()
+            .filter(|d| d.code.as_str() == "file-skipped")
+            .collect();
+        assert_eq!(skipped.len(), 1, "{name}: {:?}", found.diagnostics);
+        assert!(found.skipped.is_some(), "{name}");
+        let message = &skipped[0].message;
+        assert!(
+            message.contains("does not parse as YAML"),
+            "{name}: {message}"
+        );
+        let count = match markers {
+            0 => "its markers are never applied".to_string(),
+            1 => "its marker is never applied".to_string(),
+            n => format!("its {n} markers are never applied"),
+        };
+        assert!(message.ends_with(&count), "{name}: {message}");
+        let help = skipped[0].help.as_deref().unwrap_or("");
+        assert!(
+            help.contains("Helm templates never work")
+                && help.contains("HelmRelease's `spec.values`"),
+            "{name}: {help}"
+        );
+    }
+}
+
+/// Issue 11 item 1: the line recovery adds nothing where the tree already saw the marker (a
+/// parse error elsewhere), and a file that parses stays unskipped (`{{ .Release.Name }}` alone
+/// is a flow mapping to go-yaml too, spec §1.7, so Flux reads that template).
+#[test]
+fn line_recovery_adds_nothing_the_tree_saw() {
+    assert_eq!(
+        findings(
+            "a.yaml",
+            "a: [1\nimage: a:1 # {\"$imagepolicy\": \"ns:p\"}\n"
+        ),
+        ["marker L2", "file-skipped L1"]
+    );
+    assert_eq!(
+        findings(
+            "charts/x/templates/cm.yaml",
+            "metadata:\n  name: {{ .Release.Name }}\nimage: a:1 # {\"$imagepolicy\": \"ns:p\"}\n"
+        ),
+        ["marker L3"]
+    );
+    // A plain parse error keeps the plain help.
+    let bytes = b"a: [1\nimage: a:1 # {\"$imagepolicy\": \"ns:p\"}\n";
+    let file = yaml::parse(bytes);
+    let index = LineIndex::new(bytes);
+    let found = find_markers("apps/a.yaml", bytes, &file, &index);
+    let help = found.diagnostics[0].help.as_deref().unwrap_or("");
+    assert!(help.starts_with("fix the syntax error"), "{help}");
+}
+
+/// Issue 11 item 8a: the long marker form `{"$ref": "#/definitions/io.k8s.cli.setters.<name>"}`
+/// is applied by Flux. kyaml `fieldmeta/fieldmeta.go` (v0.21.1) `FieldMeta.Read` falls back to
+/// unmarshalling the comment as an OpenAPI schema when it is no known shorthand, and
+/// image-automation-controller `internal/update/filter.go` `getSchema` resolves its `$ref` in
+/// the setters schema built by `internal/update/setters.go` (definitions
+/// `io.k8s.cli.setters.<ns>:<name>`, `…:tag`, `…:name`, `…:digest`). The reference is a URL
+/// whose fragment is percent-decoded (go-openapi jsonreference). Same verdicts as the short
+/// form; screening still needs the `"$imagepolicy"` token (spec §1.2).
+#[test]
+fn long_form_markers_are_read() {
+    let short = "other: b:1 # {\"$imagepolicy\": \"ns:other\"}\n";
+    let cases: &[(&str, &str)] = &[
+        (
+            "image: a:1 # {\"$ref\": \"#/definitions/io.k8s.cli.setters.ns:app\"}\n",
+            "marker L1 \"a:1\" ns/app image value=\"a:1\" (plain) ref=\"ns:app\" via LineComment\n",
+        ),
+        (
+            "tag: '1.0' #{\"$ref\":\"#/definitions/io.k8s.cli.setters.ns:app:tag\"}\n",
+            "marker L1 \"'1.0'\" ns/app tag value=\"1.0\" (single) ref=\"ns:app:tag\" via LineComment\n",
+        ),
+        (
+            "- name: x # {\"$ref\": \"#/definitions/io.k8s.cli.setters.ns:app:name\"}\n",
+            "",
+        ),
+        (
+            "list:\n  # {\"$ref\": \"#/definitions/io.k8s.cli.setters.ns:app:digest\"}\n  - sha256:1\n",
+            "marker L3 \"sha256:1\" ns/app digest value=\"sha256:1\" (plain) ref=\"ns:app:digest\" via HeadComment\n",
+        ),
+        (
+            // The fragment is percent-decoded (Go `url.Parse`); unknown schema keys are ignored.
+            "image: a:1 # {\"$ref\": \"#/definitions/io.k8s.cli.setters.ns%3Aapp\", \"n\": 1}\n",
+            "marker L1 \"a:1\" ns/app image value=\"a:1\" (plain) ref=\"{\\\"$ref\\\": \\\"#/definitions/io.k8s.cli.setters.ns%3Aapp\\\", \\\"n\\\": 1}\" via LineComment\n",
+        ),
+    ];
+    for (text, expected) in cases {
+        let out = render("a.yaml", &format!("{text}{short}"));
+        let out: String = out
+            .lines()
+            .filter(|l| !l.contains("ns:other"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        if expected.is_empty() {
+            // A key-value mapping item's value is a scalar: the line comment is its marker.
+            assert!(out.contains("ns/app name"), "{text}: {out}");
+        } else {
+            assert_eq!(out, *expected, "{text}");
+        }
+    }
+    // Same reference verdicts as the short form.
+    for (text, code) in [
+        (
+            "image: a:1 # {\"$ref\": \"#/definitions/io.k8s.cli.setters.app\"}\n",
+            "marker-no-namespace L1",
+        ),
+        (
+            "image: a:1 # {\"$ref\": \"#/definitions/io.k8s.cli.setters.ns:app:foo\"}\n",
+            "marker-bad-suffix L1",
+        ),
+        (
+            // `description` must be a string in kube-openapi's SchemaProps: the unmarshal fails.
+            "image: a:1 # {\"$ref\": \"#/definitions/io.k8s.cli.setters.ns:app\", \"description\": 5}\n",
+            "marker-malformed L1",
+        ),
+        (
+            // A singular `setter`: meant as a marker, resolves to nothing.
+            "image: a:1 # {\"$ref\": \"#/definitions/io.k8s.cli.setter.ns:app\"} \n",
+            "marker-malformed L1",
+        ),
+    ] {
+        let found = findings("a.yaml", &format!("{text}{short}"));
+        let found: Vec<&String> = found.iter().filter(|f| *f != "marker L2").collect();
+        assert!(found.iter().any(|f| *f == code), "{text}: {found:?}");
+    }
+    // A wrong prefix is meant as a marker but names no setter: reported, with the short form.
+    let class = fluxtag_core::marker::classify_comment(
+        "# {\"$ref\": \"#/definitions/io.k8s.cli.setters/ns:app\"}",
+    );
+    assert!(
+        matches!(&class, fluxtag_core::marker::CommentClass::Malformed { .. }),
+        "{class:?}"
+    );
+    // Without any short-form marker the file is not screened: Flux never reads it.
+    assert_eq!(
+        findings(
+            "a.yaml",
+            "image: a:1 # {\"$ref\": \"#/definitions/io.k8s.cli.setters.ns:app\"}\n"
+        ),
+        ["marker L1", "file-skipped L1"]
+    );
+}
+
+/// Issue 11 item 8c: a resource in a file Flux reads whose `config.kubernetes.io/path` (or,
+/// alone, `internal.config.kubernetes.io/path`) annotation is not its file's path makes kyaml
+/// fail the whole pipeline before any setter runs: kyaml v0.21.1 `kio/kio.go`
+/// `PreprocessResourcesForInternalAnnotationMigration` → `checkMismatchedAnnos` ("resource
+/// input to function has mismatched legacy and internal path annotations"), after
+/// `kio/byteio_reader.go` copied the legacy annotation and IAC
+/// `internal/update/filereader.go` set the internal one to the path relative to
+/// `spec.update.path` (`flux-semantics.md` §9). Any document of a screened file counts; a
+/// value that is the path relative to some directory above the file may be right.
+#[test]
+fn path_annotations_that_stop_the_run_are_reported() {
+    let marker = "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  image: a:1 # {\"$imagepolicy\": \"ns:p\"}\n";
+    let annotated = |key: &str, value: &str| {
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n    {key}: {value}\n{marker}"
+        )
+    };
+    let cases: &[(String, &[&str])] = &[
+        (
+            annotated("config.kubernetes.io/path", "other/deploy.yaml"),
+            &["marker L13", "path-annotation-mismatch L6"],
+        ),
+        (
+            annotated("internal.config.kubernetes.io/path", "'./deploy.yaml'"),
+            &["marker L13", "path-annotation-mismatch L6"],
+        ),
+        (
+            annotated("config.kubernetes.io/path", "apps/deploy.yaml"),
+            &["marker L13"],
+        ),
+        (
+            // Right when the automation's update.path is `./apps`.
+            annotated("config.kubernetes.io/path", "deploy.yaml"),
+            &["marker L13"],
+        ),
+        (
+            annotated("config.kubernetes.io/path", "ploy.yaml"),
+            &["marker L13", "path-annotation-mismatch L6"],
+        ),
+        (
+            // Not screened: Flux never reads the file.
+            "metadata:\n  annotations:\n    config.kubernetes.io/path: x.yaml\n".to_string(),
+            &[],
+        ),
+    ];
+    for (text, expected) in cases {
+        let mut parser = fluxtag_core::yaml::Parser::new();
+        let analysis =
+            fluxtag_core::analysis::analyze_file(&mut parser, "apps/deploy.yaml", text.as_bytes());
+        let index = LineIndex::new(text.as_bytes());
+        let found: Vec<String> = analysis
+            .markers
+            .markers
+            .iter()
+            .map(|m| format!("marker L{}", index.line_of(m.scalar.start) + 1))
+            .chain(
+                analysis
+                    .markers
+                    .diagnostics
+                    .iter()
+                    .map(|d| format!("{} L{}", d.code, index.line_of(d.range.start) + 1)),
+            )
+            .collect();
+        assert_eq!(found, *expected, "{text}");
+        if let Some(d) = analysis.markers.diagnostics.first() {
+            assert_eq!(d.severity, fluxtag_core::diag::Severity::Error);
+            assert!(
+                d.message.contains("whole automation run stops"),
+                "{}",
+                d.message
+            );
+        }
+    }
+}

@@ -272,3 +272,211 @@ fn markers_outside_the_update_path_are_warned_about_and_left_alone() {
             .all(|d| d.severity != fluxtag_core::diag::Severity::Error)
     );
 }
+
+/// Issue 11 item 8a: a long-form marker (`{"$ref": "#/definitions/io.k8s.cli.setters.<name>"}`,
+/// kyaml `fieldmeta/fieldmeta.go` `FieldMeta.Read`, IAC `internal/update/filter.go`
+/// `getSchema`) is resolved and fixed like the short form, suffixes included; the file is
+/// screened through its short-form marker.
+#[test]
+fn long_form_markers_are_resolved_and_fixed() {
+    let text = "images:\n  - name: web\n    newName: x # {\"$ref\": \"#/definitions/io.k8s.cli.setters.auto:web:name\"}\n    newTag: v1 # {\"$ref\": \"#/definitions/io.k8s.cli.setters.auto:web:tag\"}\nimage: web:v1 # {\"$imagepolicy\": \"auto:web\"}\nfull: web:v1 # {\"$ref\": \"#/definitions/io.k8s.cli.setters.auto:web\"}\n";
+    let files = [
+        ("flux/objects.yaml", objects("./")),
+        ("apps/kustomization.yaml", text.to_string()),
+    ];
+    let (fixed, report) = fix(&files);
+    assert_eq!(
+        fixed["apps/kustomization.yaml"],
+        text.replace("newName: x #", "newName: registry.example.org/team/web #")
+            .replace("newTag: v1 #", "newTag: v2.3.1 #")
+            .replace("web:v1 #", "registry.example.org/team/web:v2.3.1 #")
+    );
+    let stale = report
+        .markers
+        .iter()
+        .filter(|m| matches!(m.status, MarkerStatus::Stale(_)))
+        .count();
+    assert_eq!(stale, 4);
+}
+
+/// Issue 11 item 8d, `fluxtag-differences.md` §1: a replaced plain scalar is quoted exactly
+/// when Flux quotes it. kyaml v0.21.1 `yaml/compatibility.go` `FormatNonStringStyle` double-
+/// quotes the new value when `IsValueNonString` (go-yaml v2 `Unmarshal`) loads it as a
+/// non-string; go-yaml v2.4.4 `resolve.go` `resolve` decides which: the first byte's hint
+/// (`resolveTable`), the YAML 1.1 words (`resolveMap`), then for a sign or digit
+/// `parseTimestamp`, `strconv.ParseInt(s, 0, 64)`/`ParseUint` after removing every `_`, and the
+/// `yamlStyleFloat` pattern with `ParseFloat`; for `.` `ParseFloat`. go-yaml v3.0.4
+/// `encode.go` quotes (`forceQuoting`) a `!!str` node that v3's narrower resolver would read
+/// otherwise: only the empty string adds to v2's set. The rows marked §9 were also seen by
+/// running `UpdateWithSetters` (`flux-semantics.md` §9).
+#[test]
+fn quoting_is_the_decision_flux_makes() {
+    use fluxtag_core::yaml::ScalarStyle;
+    use fluxtag_core::yaml::scalar::encode_in_style;
+    let table: &[(&str, bool, &str)] = &[
+        (
+            "_1",
+            false,
+            "`_` has no hint in resolveTable: a string (§9)",
+        ),
+        ("1_000", true, "`_` removed, ParseInt(\"1000\") (§9)"),
+        ("0x1F", true, "ParseInt base 0 reads the 0x prefix"),
+        (
+            "1e3",
+            true,
+            "not an int; yamlStyleFloat matches, ParseFloat ok",
+        ),
+        (".5", true, "hint `.`: ParseFloat ok"),
+        ("yes", true, "resolveMap: YAML 1.1 bool"),
+        ("on", true, "resolveMap: YAML 1.1 bool"),
+        ("y", true, "resolveMap: YAML 1.1 bool"),
+        ("~", true, "resolveMap: null"),
+        ("1.10", true, "yamlStyleFloat, ParseFloat (§9)"),
+        ("v1.2", false, "`v` has no hint: a string"),
+        ("-1", true, "hint sign: ParseInt"),
+        ("+1", true, "hint sign: ParseInt accepts `+`"),
+        ("0o17", true, "ParseInt base 0 reads the 0o prefix (§9)"),
+        ("0755", true, "ParseInt base 0: leading 0 is octal"),
+        (
+            "08",
+            true,
+            "not octal, but yamlStyleFloat and ParseFloat(\"08\")",
+        ),
+        (
+            "1:2",
+            false,
+            "base 60 is purposely unsupported by go-yaml: a string",
+        ),
+        ("190:20:30", false, "base 60: a string"),
+        ("124", true, "ParseInt (§9)"),
+        ("2024-01-01", true, "parseTimestamp, layout 2006-1-2"),
+        (
+            "2024-02-30",
+            false,
+            "time.Parse rejects the day: then neither int nor float",
+        ),
+        (
+            "0xFFFFFFFFFFFFFFFFFF",
+            false,
+            "ParseInt/ParseUint out of range, no float pattern (§9)",
+        ),
+        ("1e400", false, "ParseFloat out of range (§9)"),
+        (
+            "99999999999999999999",
+            true,
+            "beyond u64, but a finite float",
+        ),
+        ("inf", false, "`i` has no hint: a string"),
+        ("nan", false, "hint `n`, not in resolveMap"),
+        (".inf", true, "resolveMap"),
+        ("<<", false, "`<` has no hint: a string"),
+        ("1.2.3", false, "neither int nor float pattern"),
+        ("5.0.3", false, "neither int nor float pattern"),
+        ("", true, "v3 resolves \"\" as null: forceQuoting"),
+    ];
+    for (value, quoted, source) in table {
+        let written = encode_in_style(value, ScalarStyle::Plain, false);
+        let expected = if *quoted {
+            format!("\"{value}\"")
+        } else {
+            value.to_string()
+        };
+        assert_eq!(written, expected, "{value:?}: {source}");
+    }
+    // Styles are kept: single stays single, double stays double (FormatNonStringStyle only
+    // touches a scalar that is neither).
+    assert_eq!(
+        encode_in_style("1.10", ScalarStyle::SingleQuoted, false),
+        "'1.10'"
+    );
+    assert_eq!(
+        encode_in_style("_1", ScalarStyle::DoubleQuoted, false),
+        "\"_1\""
+    );
+}
+
+/// Issue 11 item 8b, `flux-semantics.md` §9 (seen running `UpdateWithSetters`): a marker on a
+/// block scalar's header line is the scalar's line comment in go-yaml v3, so Flux applies it.
+/// It writes the value with kyaml's `FormatNonStringStyle` (kyaml v0.21.1
+/// `yaml/compatibility.go`: a block scalar is neither single- nor double-quoted, so a value
+/// go-yaml v2 loads as a non-string becomes double-quoted) and go-yaml v3.0.4's emitter
+/// (`emitterc.go` `yaml_emitter_write_literal_scalar`: `|`, then `-` from
+/// `yaml_emitter_write_block_scalar_hints` since the value has no final line break, then the
+/// line comment, then the value on the next line). The decoded value keeps its chomping, so a
+/// `|` block is stale until it is `|-`.
+#[test]
+fn block_scalar_header_markers_are_applied() {
+    use fluxtag_core::marker::block_header_edits;
+    let cases: &[(&str, &str, Option<&str>)] = &[
+        (
+            "data:\n  block: |- # {\"$imagepolicy\": \"auto:web\"}\n    web:v1.0.0\n  other: x\n",
+            "data:\n  block: |- # {\"$imagepolicy\": \"auto:web\"}\n    registry.example.org/team/web:v2.3.1\n  other: x\n",
+            // The content-only edit already writes it.
+            Some(
+                "data:\n  block: |- # {\"$imagepolicy\": \"auto:web\"}\n    registry.example.org/team/web:v2.3.1\n  other: x\n",
+            ),
+        ),
+        (
+            "data:\n  block: | # {\"$imagepolicy\": \"auto:web\"}\n    web:v1.0.0\n  other: x\n",
+            "data:\n  block: |- # {\"$imagepolicy\": \"auto:web\"}\n    registry.example.org/team/web:v2.3.1\n  other: x\n",
+            None,
+        ),
+        (
+            "list:\n  - >+ # {\"$imagepolicy\": \"auto:web:tag\"}\n    v1\n    more\n\n  - next\n",
+            "list:\n  - >- # {\"$imagepolicy\": \"auto:web:tag\"}\n    v2.3.1\n\n  - next\n",
+            None,
+        ),
+        (
+            // A value Flux quotes is written on the header line, double-quoted.
+            // (the edits are written for the value `1.10` here, whatever the policy selects)
+            "tag: |2 # {\"$imagepolicy\": \"auto:web:tag\"}\n    1.9\nafter: x\n",
+            "tag: \"1.10\" # {\"$imagepolicy\": \"auto:web:tag\"}\nafter: x\n",
+            None,
+        ),
+    ];
+    let objects = objects("./");
+    for (text, flux_writes, content_only) in cases {
+        let files = [
+            ("flux/objects.yaml", objects.clone()),
+            ("apps/config.yaml", text.to_string()),
+        ];
+        let (fixed, report) = fix(&files);
+        let marker = report
+            .markers
+            .iter()
+            .find(|m| m.path == "apps/config.yaml")
+            .unwrap_or_else(|| panic!("{text}: no marker"));
+        assert!(
+            matches!(marker.status, MarkerStatus::Stale(_)),
+            "{text}: {:?}",
+            marker.status
+        );
+        let expected = if text.starts_with("tag:") {
+            "1.10".to_string()
+        } else {
+            marker.expected.clone().unwrap_or_default()
+        };
+        let edits = block_header_edits(text.as_bytes(), &marker.marker, &expected)
+            .unwrap_or_else(|| panic!("{text}: not a block header marker"));
+        let written = String::from_utf8(apply_edits(text.as_bytes(), &edits).unwrap()).unwrap();
+        assert_eq!(written, *flux_writes, "{text}");
+        if let Some(content_only) = content_only {
+            assert_eq!(fixed["apps/config.yaml"], *content_only, "{text}");
+        }
+    }
+    // No more "inside a block scalar" for the header line; content lines still are.
+    let text = "a: | # {\"$imagepolicy\": \"auto:web\"}\n  x # {\"$imagepolicy\": \"auto:web\"}\n";
+    let mut parser = Parser::new();
+    let analysis = analyze_file(&mut parser, "a.yaml", text.as_bytes());
+    assert_eq!(analysis.markers.markers.len(), 1);
+    let misplaced: Vec<_> = analysis
+        .markers
+        .diagnostics
+        .iter()
+        .map(|d| (d.code, d.range.start))
+        .collect();
+    assert_eq!(
+        misplaced,
+        [(Code::MarkerMisplaced, text.find("x #").unwrap() + 2)]
+    );
+}

@@ -23,7 +23,11 @@ impl Finder<'_> {
             .filter(|(_, c)| !matches!(c.class, CommentClass::NotMarker))
             .map(|(i, _)| i)
             .collect();
-        if self.out.markers.is_empty() && candidates.is_empty() && self.out.diagnostics.is_empty() {
+        if self.out.markers.is_empty()
+            && candidates.is_empty()
+            && self.recovered.is_empty()
+            && self.out.diagnostics.is_empty()
+        {
             return;
         }
         let first = self
@@ -32,6 +36,7 @@ impl Finder<'_> {
             .first()
             .map(|m| m.comment.clone())
             .or_else(|| candidates.first().map(|&c| self.comments[c].range.clone()))
+            .or_else(|| self.recovered.first().cloned())
             .or_else(|| self.out.diagnostics.first().map(|d| d.range.clone()))
             .unwrap_or(0..0);
         let count = self.out.markers.len();
@@ -46,7 +51,7 @@ impl Finder<'_> {
             (
                 "it does not contain the exact text `\"$imagepolicy\"` (with double quotes), which Flux screens files for".to_string(),
                 first,
-                "write the marker key with double quotes: `{\"$imagepolicy\": \"ns:policy\"}`",
+                "write the marker key with double quotes: `{\"$imagepolicy\": \"ns:policy\"}` (a file whose markers are all of the long `$ref` form needs one short-form marker, or Flux never reads it)",
             )
         } else if let Some(range) = self.invalid_separator() {
             (
@@ -55,10 +60,15 @@ impl Finder<'_> {
                 "make document separators exactly `---` (a comment after it is fine)",
             )
         } else if let Some(error) = file.errors.first() {
+            let help = if self.helm_template() {
+                "markers in Helm templates never work: Flux reads the template as written in Git, cannot parse it as YAML and skips it; put the marker in the HelmRelease's `spec.values`, on the value the chart reads the image from (`tag: 1.2.3 # {\"$imagepolicy\": \"ns:app:tag\"}`)"
+            } else {
+                "fix the syntax error; Flux logs parse failures only at trace level"
+            };
             (
                 format!("it does not parse as YAML ({})", error.message),
                 error.range.clone(),
-                "fix the syntax error; Flux logs parse failures only at trace level",
+                help,
             )
         } else if let Some(range) = self.directive() {
             (
@@ -95,6 +105,64 @@ impl Finder<'_> {
             .push(Diagnostic::new(Code::FileSkipped, self.path, range, message).with_help(help));
     }
 
+    /// Resources whose path annotation is not their file's path, in a file Flux reads (issue 11
+    /// item 8c). kyaml v0.21.1 `kio/byteio_reader.go` copies a user's
+    /// `config.kubernetes.io/path` to `internal.config.kubernetes.io/path` when only one is set
+    /// (`kioutil.CopyLegacyAnnotations`), then image-automation-controller's reader
+    /// (`internal/update/filereader.go`) sets the internal one to the file's path relative to
+    /// `spec.update.path`; before the setters run, `kio.Pipeline` calls
+    /// `PreprocessResourcesForInternalAnnotationMigration`, whose `checkMismatchedAnnos` fails
+    /// on differing values ("mismatched legacy and internal path annotations") and the whole
+    /// `UpdateWithSetters` run returns the error: nothing is written anywhere. The legacy
+    /// annotation decides when both are set. Reported when the value cannot be the file's path
+    /// relative to any directory above it (the update path is not known here).
+    pub(super) fn path_annotations(&mut self, file: &YamlFile) {
+        if self.out.skipped.is_some() || !contains_bytes(self.text, SCREENING_TOKEN) {
+            return;
+        }
+        for document in &file.documents {
+            let Some(annotations) = document
+                .root
+                .as_ref()
+                .and_then(|root| root.path(&["metadata", "annotations"]))
+            else {
+                continue;
+            };
+            let written = |key: &'static str| {
+                annotations
+                    .get(key)
+                    .filter(|v| v.as_str().is_some_and(|s| !s.is_empty()))
+                    .map(|v| (key, v))
+            };
+            let Some((key, value)) = written("config.kubernetes.io/path")
+                .or_else(|| written("internal.config.kubernetes.io/path"))
+            else {
+                continue;
+            };
+            let claimed = value.as_str().unwrap_or_default();
+            let matches_some_root = self.path == claimed
+                || self
+                    .path
+                    .strip_suffix(claimed)
+                    .is_some_and(|head| head.ends_with('/'));
+            if matches_some_root {
+                continue;
+            }
+            self.out.diagnostics.push(
+                Diagnostic::new(
+                    Code::PathAnnotationMismatch,
+                    self.path,
+                    value.range.clone(),
+                    format!(
+                        "`{key}: {claimed}` is not this file's path ({}); Flux's setters fail on it (\"mismatched legacy and internal path annotations\") and the whole automation run stops: no marker is written anywhere",
+                        self.path
+                    ),
+                )
+                .with_help("remove the annotation (Flux sets it itself), or make it the file's path relative to the ImageUpdateAutomation's `spec.update.path`"),
+            );
+        }
+    }
+
     /// A line (not the first) starting with `---` followed by something other than blanks or a
     /// comment, and ended by a line break: Flux's splitter rejects the file.
     fn invalid_separator(&self) -> Option<Range<usize>> {
@@ -111,6 +179,13 @@ impl Finder<'_> {
             offset = end + 1;
         }
         None
+    }
+
+    /// Whether the file looks like a Helm template: it sits in a chart's `templates/` directory
+    /// or holds `{{ … }}` actions.
+    fn helm_template(&self) -> bool {
+        let in_templates = self.path.split('/').rev().skip(1).any(|d| d == "templates");
+        in_templates || (contains_bytes(self.text, b"{{") && contains_bytes(self.text, b"}}"))
     }
 
     /// The first `%YAML` or `%TAG` directive line.

@@ -1,11 +1,14 @@
-//! Markers of documents too large for tree-sitter-yaml ([`crate::yaml::TREE_SITTER_LIMIT`]),
-//! found line by line: `key: value # {…}` and `- value # {…}`, each reported with
-//! [`Placement::LineScan`], plus one note per document saying the near-miss checks were skipped.
+//! Markers found line by line, where the tree cannot be trusted: documents too large for
+//! tree-sitter-yaml ([`crate::yaml::TREE_SITTER_LIMIT`]), with one note per document saying the
+//! near-miss checks were skipped, and documents with a syntax error, whose error recovery may
+//! swallow the marker's line (a Helm template: issue 11 item 1). Markers are `key: value # {…}`
+//! and `- value # {…}`, each reported with [`Placement::LineScan`]; in a document with a syntax
+//! error, any other marker candidate is recorded too, so that the file-level pass reports the
+//! skipped file.
 //!
 //! It must stay a line reader: no YAML structure is inferred beyond one line.
 
 use crate::diag::{Code, Diagnostic};
-use crate::text::contains_bytes;
 use crate::yaml::{Document, ScalarStyle};
 
 use super::{CommentClass, Finder, Marker, Placement, classify_comment, parse_reference};
@@ -19,7 +22,7 @@ impl Finder<'_> {
         for line in start_line..=end_line {
             let range = self.index.line_range(self.text, line);
             let bytes = &self.text[range.clone()];
-            if !contains_bytes(bytes, b"imagepolicy") {
+            if !super::may_hold_marker_text(bytes) {
                 continue;
             }
             let Some(marker) = scan_line(bytes, range.start, number) else {
@@ -42,26 +45,63 @@ impl Finder<'_> {
             .with_help("split the document with `---` lines to get every near-miss check"),
         );
     }
+
+    /// The marker candidates of a document with a syntax error that the tree did not yield:
+    /// tree-sitter's error recovery may drop whole lines (a Helm template's `{{- if … }}`), but
+    /// Flux skips the file whatever was recovered, so every candidate must count (issue 11
+    /// item 1). Markers become [`Placement::LineScan`] markers; other candidates (malformed,
+    /// or on a key) are kept in `recovered` for the file-level pass.
+    pub(super) fn recover_lines(&mut self, number: usize, document: &Document) {
+        let start_line = self.line(document.range.start);
+        let end_line = self.line(document.range.end.saturating_sub(1));
+        for line in start_line..=end_line {
+            let range = self.index.line_range(self.text, line);
+            let bytes = &self.text[range.clone()];
+            if !super::may_hold_marker_text(bytes) {
+                continue;
+            }
+            let text = String::from_utf8_lossy(bytes);
+            let Some(hash) = comment_start(&text) else {
+                continue;
+            };
+            let start = range.start + hash;
+            if self
+                .comments
+                .binary_search_by_key(&start, |c| c.range.start)
+                .is_ok()
+            {
+                continue; // the tree has it: the walk judged it
+            }
+            let comment = text[hash..].trim_end_matches('\r');
+            if matches!(classify_comment(comment), CommentClass::NotMarker) {
+                continue;
+            }
+            match scan_line(bytes, range.start, number) {
+                Some(marker) => self.out.markers.push(marker),
+                None => self.recovered.push(start..start + comment.len()),
+            }
+        }
+    }
 }
 
-/// Reads one line of an oversized document: `key: value # {…}` or `- value # {…}`.
-fn scan_line(line: &[u8], offset: usize, document: usize) -> Option<Marker> {
-    let text = String::from_utf8_lossy(line);
-    // The comment: a `#` at the start or after a blank, outside quotes.
+/// The byte offset of a line's comment: a `#` at the start or after a blank, outside quotes.
+fn comment_start(text: &str) -> Option<usize> {
     let mut quote = None;
-    let mut hash = None;
     for (i, c) in text.char_indices() {
         match (quote, c) {
             (None, '\'' | '"') if i == 0 || text[..i].ends_with([' ', ':', '-']) => quote = Some(c),
             (Some(q), c) if c == q => quote = None,
-            (None, '#') if i == 0 || text[..i].ends_with([' ', '\t']) => {
-                hash = Some(i);
-                break;
-            }
+            (None, '#') if i == 0 || text[..i].ends_with([' ', '\t']) => return Some(i),
             _ => {}
         }
     }
-    let hash = hash?;
+    None
+}
+
+/// Reads one line: `key: value # {…}` or `- value # {…}`.
+fn scan_line(line: &[u8], offset: usize, document: usize) -> Option<Marker> {
+    let text = String::from_utf8_lossy(line);
+    let hash = comment_start(&text)?;
     let comment = text[hash..].trim_end_matches('\r');
     let CommentClass::Marker {
         reference,

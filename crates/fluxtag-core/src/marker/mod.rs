@@ -6,6 +6,10 @@
 //! unknown suffix, a comment above a key, on a key, on a collection, on an empty value, inside a
 //! block scalar, hidden by another comment, or in a file Flux skips altogether.
 //!
+//! Both marker forms Flux applies are read: the short `{"$imagepolicy": "ns:name"}` and the long
+//! `{"$ref": "#/definitions/io.k8s.cli.setters.ns:name"}` that kyaml falls back to (issue 11
+//! item 8; kyaml `fieldmeta.FieldMeta.Read`), with the same suffixes and verdicts.
+//!
 //! A comment that merely mentions `$imagepolicy` in prose is neither, wherever it sits (above a
 //! document, mid-sentence): a comment is a marker candidate only when, after its leading `#`s and
 //! blanks, it starts with `{` and names an `imagepolicy` key (a JSON object, valid or not), or
@@ -36,6 +40,11 @@ use crate::yaml::{NodeValue, ScalarStyle, YamlFile};
 
 /// The exact bytes Flux screens files for (with the double quotes).
 pub const SCREENING_TOKEN: &[u8] = b"\"$imagepolicy\"";
+
+/// The JSON pointer prefix of a setter definition in kyaml's setters schema
+/// (`fieldmeta.DefinitionsPrefix + fieldmeta.SetterDefinitionPrefix`, kyaml v0.21.1
+/// `fieldmeta/fieldmeta.go`): the long marker form is `{"$ref": "#/definitions/io.k8s.cli.setters.<name>"}`.
+pub const SETTER_REF_PREFIX: &str = "#/definitions/io.k8s.cli.setters.";
 
 /// What a marker writes (spec §1.5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -212,8 +221,9 @@ pub fn classify_comment(comment: &str) -> CommentClass {
     let hashes = comment.len() - after_hashes.len();
     let body = after_hashes.trim_start();
     let body_offset = hashes + (after_hashes.len() - body.len());
-    let looks_like_object =
-        body.starts_with('{') && body.to_ascii_lowercase().contains("imagepolicy");
+    let looks_like_object = body.starts_with('{')
+        && (body.to_ascii_lowercase().contains("imagepolicy")
+            || body.contains("io.k8s.cli.setter"));
     if !looks_like_object {
         return match bare_reference(body) {
             Some(reference) => CommentClass::Malformed {
@@ -260,6 +270,11 @@ pub fn classify_comment(comment: &str) -> CommentClass {
             suggestion: None,
         };
     };
+    if !map.contains_key("$imagepolicy")
+        && let Some(reference) = map.get("$ref")
+    {
+        return long_form(body, body_offset, reference, &map);
+    }
     for (key, value) in &map {
         if !matches!(
             value,
@@ -298,6 +313,139 @@ pub fn classify_comment(comment: &str) -> CommentClass {
         reference,
         reference_range,
     }
+}
+
+/// The long marker form `{"$ref": "#/definitions/io.k8s.cli.setters.<name>"}`, which kyaml's
+/// `FieldMeta.Read` falls back to when the comment is no known shorthand: it unmarshals the
+/// comment as an OpenAPI schema (kube-openapi `spec.Schema.UnmarshalJSON`: `$ref` must be a
+/// string, the known schema properties must have their JSON types, other keys are ignored),
+/// and image-automation-controller's `getSchema` resolves the reference in its setters schema,
+/// whose definitions are `io.k8s.cli.setters.<ns>:<name>` plus `:tag`, `:name`, `:digest`
+/// (IAC `internal/update/setters.go`, `filter.go`). The reference is a URL (go-openapi
+/// jsonreference): its fragment is percent-decoded, then read as a JSON pointer (`~1` is `/`,
+/// `~0` is `~`). fluxtag reads fragment-only references (`#/…`, what kyaml itself writes).
+fn long_form(
+    body: &str,
+    body_offset: usize,
+    reference: &serde_json::Value,
+    map: &serde_json::Map<String, serde_json::Value>,
+) -> CommentClass {
+    let shorthand = |name: &str| format!("# {{\"$imagepolicy\": {}}}", json_string(name));
+    let Some(raw) = reference.as_str() else {
+        return CommentClass::Malformed {
+            reason: "the value of \"$ref\" is not a string".to_string(),
+            suggestion: None,
+        };
+    };
+    if let Some((key, _)) = map
+        .iter()
+        .find(|(key, value)| key.as_str() != "$ref" && !schema_property_fits(key, value))
+    {
+        return CommentClass::Malformed {
+            reason: format!(
+                "the schema property {key:?} of this `$ref` marker has the wrong JSON type, so kyaml cannot read the comment as a schema"
+            ),
+            suggestion: None,
+        };
+    }
+    let name = raw
+        .strip_prefix('#')
+        .and_then(percent_decode)
+        .and_then(|fragment| {
+            fragment
+                .strip_prefix(&SETTER_REF_PREFIX[1..])
+                .map(str::to_string)
+        });
+    let Some(name) = name.filter(|n| !n.contains('/')) else {
+        let suggestion = raw
+            .rsplit_once("io.k8s.cli.setters")
+            .map(|(_, name)| shorthand(name.trim_start_matches(['.', '/'])));
+        return CommentClass::Malformed {
+            reason: format!(
+                "the reference {raw:?} is not `{SETTER_REF_PREFIX}<namespace>:<policy>`, so it names no setter Flux defines"
+            ),
+            suggestion,
+        };
+    };
+    let name = name.replace("~1", "/").replace("~0", "~");
+    // The name's bytes inside the comment, when written without escapes.
+    let located = body.find("\"$ref\"").and_then(|key| {
+        let after = key + "\"$ref\"".len();
+        let colon = after + body[after..].find(':')?;
+        let open = colon + 1 + body[colon + 1..].find('"')?;
+        let start = open + 1 + SETTER_REF_PREFIX.len();
+        (body.get(open + 1..start) == Some(SETTER_REF_PREFIX)
+            && body.get(start..start + name.len()) == Some(name.as_str())
+            && body[start + name.len()..].starts_with('"'))
+        .then_some(start..start + name.len())
+    });
+    let reference_range = located
+        .map(|r| (r.start + body_offset)..(r.end + body_offset))
+        .unwrap_or(body_offset..body_offset + body.len());
+    CommentClass::Marker {
+        reference: name,
+        reference_range,
+    }
+}
+
+/// Whether `value` fits the JSON type of the schema property `key` as kube-openapi's
+/// `SchemaProps`/`SwaggerSchemaProps` declare it (Go's `encoding/json` matches field names
+/// without regard to case); unknown keys and `x-` extensions are ignored by the unmarshal.
+fn schema_property_fits(key: &str, value: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    if value.is_null() {
+        return true;
+    }
+    match key.to_ascii_lowercase().as_str() {
+        "id" | "description" | "format" | "title" | "pattern" | "discriminator" => {
+            value.is_string()
+        }
+        "type" => {
+            value.is_string()
+                || value
+                    .as_array()
+                    .is_some_and(|items| items.iter().all(Value::is_string))
+        }
+        "nullable" | "exclusivemaximum" | "exclusiveminimum" | "uniqueitems" | "readonly" => {
+            value.is_boolean()
+        }
+        "maximum" | "minimum" | "multipleof" => value.is_number(),
+        "maxlength" | "minlength" | "maxitems" | "minitems" | "maxproperties" | "minproperties" => {
+            value.is_i64() || value.is_u64()
+        }
+        "enum" => value.is_array(),
+        "required" => value
+            .as_array()
+            .is_some_and(|items| items.iter().all(Value::is_string)),
+        "allof" | "oneof" | "anyof" => value
+            .as_array()
+            .is_some_and(|items| items.iter().all(|i| i.is_object() || i.is_boolean())),
+        "not" | "properties" | "patternproperties" | "dependencies" | "definitions"
+        | "externaldocs" => value.is_object(),
+        "items" | "additionalproperties" | "additionalitems" => {
+            value.is_object() || value.is_boolean() || value.is_array()
+        }
+        _ => true,
+    }
+}
+
+/// Percent-decodes a URL fragment as Go's `url.Parse` does; `None` for a malformed escape or
+/// bytes that are not UTF-8.
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// A JSON string literal.
@@ -342,6 +490,72 @@ fn locate_reference(body: &str, reference: &str) -> Option<Range<usize>> {
     }
 }
 
+/// The edits that write `value` where Flux writes it for a marker on a block scalar's header
+/// line (`key: | # {…}`), or `None` for any other marker. kyaml sets the node's value and
+/// `FormatNonStringStyle` (kyaml v0.21.1 `yaml/compatibility.go`) double-quotes it when go-yaml
+/// v2 would load it as a non-string; otherwise the block style stays and go-yaml v3's emitter
+/// (v3.0.4 `emitterc.go` `yaml_emitter_write_block_scalar_hints`) writes `|-` (or `>-`: the
+/// value has no final line break), the comment on the header line, and the value on the next
+/// line. So: the indicator becomes `|-`/`>-` and the content becomes the value (its
+/// indentation kept, fluxtag-differences §1), or, for a value Flux quotes (`1.10`, an empty
+/// digest), the indicator becomes the double-quoted value and the content lines go.
+pub fn block_header_edits(text: &[u8], marker: &Marker, value: &str) -> Option<Vec<Edit>> {
+    if !matches!(marker.style, ScalarStyle::Literal | ScalarStyle::Folded)
+        || marker.placement != Placement::LineComment
+    {
+        return None;
+    }
+    // The indicator: back from the comment over blanks, then over the hints.
+    let line_start = text[..marker.comment.start]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |at| at + 1);
+    let before = &text[line_start..marker.comment.start];
+    let end = line_start + before.iter().rposition(|b| !matches!(b, b' ' | b'\t'))? + 1;
+    let start = line_start
+        + text[line_start..end]
+            .iter()
+            .rposition(|b| matches!(b, b'|' | b'>'))?;
+    if !text[start + 1..end]
+        .iter()
+        .all(|b| matches!(b, b'+' | b'-' | b'1'..=b'9'))
+    {
+        return None;
+    }
+    let header = walk::block_header_of(text, start..marker.scalar.end)?;
+    if header.comment.start != marker.comment.start {
+        return None;
+    }
+    let content = header.content?;
+    let quoted = crate::yaml::scalar::resolves_to_non_string(value)
+        || !crate::yaml::scalar::can_be_block_line(value);
+    let edits = if quoted {
+        vec![
+            Edit {
+                range: header.indicator,
+                new_text: crate::yaml::scalar::encode_double(value),
+            },
+            Edit {
+                range: marker.comment.end..content.end,
+                new_text: String::new(),
+            },
+        ]
+    } else {
+        let indicator = if text[start] == b'>' { ">-" } else { "|-" };
+        vec![
+            Edit {
+                range: header.indicator,
+                new_text: indicator.to_string(),
+            },
+            Edit {
+                range: content,
+                new_text: value.to_string(),
+            },
+        ]
+    };
+    Some(edits)
+}
+
 /// Whether Flux reads files with this path at all (spec §1.2: `.yaml`, `.yml`, or the base name
 /// `Kustomization`; case-sensitive).
 pub fn flux_reads_path(path: &str) -> bool {
@@ -351,7 +565,14 @@ pub fn flux_reads_path(path: &str) -> bool {
 
 /// Quick byte test: could this file hold a marker or a near miss at all?
 pub fn may_contain_markers(text: &[u8]) -> bool {
-    contains_bytes(text, b"imagepolicy") || contains_bytes(text, b"ImagePolicy\"")
+    contains_bytes(text, b"imagepolicy")
+        || contains_bytes(text, b"ImagePolicy\"")
+        || contains_bytes(text, b"io.k8s.cli.setter")
+}
+
+/// Whether a line or block of text may hold marker text at all (either form).
+fn may_hold_marker_text(bytes: &[u8]) -> bool {
+    contains_bytes(bytes, b"imagepolicy") || contains_bytes(bytes, b"io.k8s.cli.setter")
 }
 
 /// A comment of the file, located and classified once.
@@ -405,6 +626,9 @@ struct Finder<'a> {
     consumed: HashSet<usize>,
     /// Places stray comments may refer to, by line (sorted before the stray pass).
     anchors: Vec<(u32, Anchor)>,
+    /// Marker candidates of documents with a syntax error that are in no comment of the tree
+    /// and made no marker (see `line_scan`).
+    recovered: Vec<Range<usize>>,
     /// What the run found.
     out: FileMarkers,
 }
@@ -437,6 +661,7 @@ pub fn find_markers(path: &str, text: &[u8], file: &YamlFile, index: &LineIndex)
         comments,
         consumed: HashSet::new(),
         anchors: Vec::new(),
+        recovered: Vec::new(),
         out: FileMarkers::default(),
     };
     for (number, document) in file.documents.iter().enumerate() {
@@ -449,11 +674,15 @@ pub fn find_markers(path: &str, text: &[u8], file: &YamlFile, index: &LineIndex)
             }
             finder.walk(root, number);
         }
+        if document.has_error {
+            finder.recover_lines(number, document);
+        }
     }
     finder.anchors.sort_by_key(|(line, _)| *line);
     finder.stray_comments();
     finder.out.markers.sort_by_key(|m| m.scalar.start);
     finder.file_level(file);
+    finder.path_annotations(file);
     finder.out
 }
 

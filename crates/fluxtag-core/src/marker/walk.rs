@@ -7,8 +7,9 @@
 //! It must not judge comments attached to nothing (that is `stray`) nor whole files (that is
 //! `file_level`).
 
+use std::ops::Range;
+
 use crate::diag::{Applicability, Code, Diagnostic, Edit, Fix};
-use crate::text::contains_bytes;
 use crate::yaml::{Node, NodeValue, ScalarStyle};
 
 use super::{
@@ -107,8 +108,14 @@ impl Finder<'_> {
             return;
         };
         if matches!(scalar.style, ScalarStyle::Literal | ScalarStyle::Folded) {
-            self.block_scalar(node);
-            // A comment on the header line of a block scalar is its line comment in go-yaml.
+            // A comment on the header line of a block scalar is its line comment in go-yaml,
+            // so a marker there is applied (flux-semantics §9); tree-sitter keeps it inside
+            // the block's token.
+            let has_header_comment = self.block_header(node, document);
+            self.block_scalar_body(node);
+            if has_header_comment {
+                return; // a line comment hides a head comment
+            }
         }
         let line_comment = self.trailing_comment(node.range.end);
         let mut head_comment = None;
@@ -231,11 +238,99 @@ impl Finder<'_> {
         self.out.diagnostics.push(diagnostic);
     }
 
+    /// The comment on a block scalar's header line (`key: | # {…}`), which go-yaml gives the
+    /// scalar as its line comment: Flux applies a marker there and replaces the whole block
+    /// (issue 11 item 8b; `flux-semantics.md` §9). The marker's scalar range is the block's
+    /// content, from its first character to the end of its last; [`super::block_header_edits`]
+    /// gives the edits that write what Flux writes.
+    /// Returns whether the header line has a comment at all.
+    fn block_header(&mut self, node: &Node, document: usize) -> bool {
+        let Some(header) = block_header_of(self.text, node.range.clone()) else {
+            return false;
+        };
+        let comment_text = String::from_utf8_lossy(&self.text[header.comment.clone()]).into_owned();
+        let comment_text = comment_text.trim_end_matches('\r');
+        let NodeValue::Scalar(scalar) = &node.value else {
+            return true;
+        };
+        match classify_comment(comment_text) {
+            CommentClass::NotMarker => {}
+            CommentClass::Malformed { reason, suggestion } => {
+                let range = header.comment.start..header.comment.start + comment_text.len();
+                let mut diagnostic = Diagnostic::new(
+                    Code::MarkerMalformed,
+                    self.path,
+                    range.clone(),
+                    format!("Flux ignores this marker: {reason}"),
+                )
+                .with_help("write the marker as `# {\"$imagepolicy\": \"<namespace>:<policy>\"}`, optionally with `:tag`, `:name` or `:digest`");
+                if let Some(suggestion) = suggestion {
+                    diagnostic = diagnostic.with_fix(Fix {
+                        title: format!("Rewrite the marker as `{suggestion}`"),
+                        edits: vec![Edit {
+                            range,
+                            new_text: suggestion,
+                        }],
+                        applicability: Applicability::Unsafe,
+                    });
+                }
+                self.out.diagnostics.push(diagnostic);
+            }
+            CommentClass::Marker {
+                reference,
+                reference_range,
+            } => {
+                let start = header.comment.start;
+                let comment = start..start + comment_text.len();
+                let Some(content) = header.content.clone() else {
+                    self.out.diagnostics.push(
+                        Diagnostic::new(
+                            Code::MarkerMisplaced,
+                            self.path,
+                            comment,
+                            "this marker is on the header of an empty block scalar: Flux applies it, but fluxtag cannot write a value where the block has no line",
+                        )
+                        .with_help("write the value on the marker's line instead: `key: app:1.0 # {\"$imagepolicy\": \"ns:policy\"}`"),
+                    );
+                    return true;
+                };
+                let marker = Marker {
+                    comment,
+                    target: parse_reference(&reference),
+                    reference,
+                    reference_range: (start + reference_range.start)..(start + reference_range.end),
+                    scalar: content,
+                    style: scalar.style,
+                    value: scalar.value.clone(),
+                    in_flow: node.in_flow,
+                    placement: Placement::LineComment,
+                    document,
+                };
+                self.reference_diagnostics(&marker);
+                self.out.markers.push(marker);
+            }
+        }
+        true
+    }
+
+    /// Marker text on the content lines of a block scalar (its header line excluded).
+    fn block_scalar_body(&mut self, node: &Node) {
+        let range = node.range.clone();
+        let body_start = self.text[range.clone()]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(range.end, |at| range.start + at + 1);
+        self.block_scalar(&Node {
+            range: body_start..range.end,
+            ..node.clone()
+        });
+    }
+
     /// A `#…$imagepolicy…` inside a block scalar is text, not a comment.
     pub(super) fn block_scalar(&mut self, node: &Node) {
         let range = node.range.clone();
         let bytes = &self.text[range.clone()];
-        if !contains_bytes(bytes, b"imagepolicy") {
+        if !super::may_hold_marker_text(bytes) {
             return;
         }
         let mut offset = range.start;
@@ -259,4 +354,55 @@ impl Finder<'_> {
             offset += line.len() + 1;
         }
     }
+}
+
+/// The parts of a block scalar's header line.
+pub(super) struct BlockHeader {
+    /// The indicator with its chomping and indentation hints (`|`, `>-`, `|2+`).
+    pub(super) indicator: Range<usize>,
+    /// The header's comment, from `#` to the end of the line (a `\r` included).
+    pub(super) comment: Range<usize>,
+    /// The content, from its first character to the end of its last; `None` when the block
+    /// has no content.
+    pub(super) content: Option<Range<usize>>,
+}
+
+/// Reads the header line of the block scalar spanning `range` (from its indicator), when it
+/// carries a comment.
+pub(super) fn block_header_of(text: &[u8], range: Range<usize>) -> Option<BlockHeader> {
+    let bytes = &text[range.clone()];
+    if !matches!(bytes.first(), Some(b'|' | b'>')) {
+        return None;
+    }
+    let hints = bytes[1..]
+        .iter()
+        .take_while(|b| matches!(b, b'+' | b'-' | b'1'..=b'9'))
+        .count();
+    let indicator = range.start..range.start + 1 + hints;
+    let line_end = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(range.end, |at| range.start + at);
+    let after = &text[indicator.end..line_end];
+    let blanks = after
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'\t'))
+        .count();
+    if blanks == 0 || after.get(blanks) != Some(&b'#') {
+        return None;
+    }
+    let comment = indicator.end + blanks..line_end;
+    let content = (line_end < range.end)
+        .then(|| {
+            let body = &text[line_end + 1..range.end];
+            let first = body.iter().position(|b| !b.is_ascii_whitespace())?;
+            let last = body.iter().rposition(|b| !b.is_ascii_whitespace())?;
+            Some(line_end + 1 + first..line_end + 1 + last + 1)
+        })
+        .flatten();
+    Some(BlockHeader {
+        indicator,
+        comment,
+        content,
+    })
 }

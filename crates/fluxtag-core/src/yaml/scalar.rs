@@ -2,9 +2,9 @@
 //! scalar's style.
 //!
 //! The writing rules are `fluxtag-differences.md` §1: a scalar keeps its style; a plain scalar
-//! whose new text would not load as a string (in YAML 1.1 or 1.2 core), or could not be written
-//! plain at all, becomes double-quoted, as Flux decides (`flux-semantics.md` §1.6), without the
-//! stale type tags Flux emits.
+//! becomes double-quoted exactly when Flux quotes it ([`resolves_to_non_string`]: kyaml's
+//! `FormatNonStringStyle` over go-yaml v2's resolver, `flux-semantics.md` §1.6), or when it
+//! could not be written plain at all; without the stale type tags Flux emits.
 
 /// How a scalar is written in the source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -230,119 +230,199 @@ pub fn decode_block(source: &str) -> String {
     text
 }
 
-/// Whether a plain scalar with this text would load as something other than a string in YAML 1.1
-/// (go-yaml v2) or YAML 1.2 core (go-yaml v3): null, booleans, integers, floats, timestamps.
+/// Whether Flux writes `text` quoted when it replaces a plain scalar: kyaml's
+/// `FormatNonStringStyle` (kyaml v0.21.1 `yaml/compatibility.go`) double-quotes a new value
+/// when `IsValueNonString` says go-yaml v2 (YAML 1.1) loads it as something other than a
+/// string, and go-yaml v3's encoder (v3.0.4 `encode.go`, `forceQuoting`) quotes a `!!str`
+/// node whose value it would resolve otherwise, the empty string included. v3's resolver
+/// accepts a subset of v2's, so the answer is v2's `resolve` (go-yaml v2.4.4 `resolve.go`) on a
+/// plain scalar, plus the empty string:
+/// * the first byte picks a hint: a sign, a digit, one of `yYnNtTfFoO~`, or `.`; any other
+///   first byte (`_1`, `v1.2`, `inf`) is a string;
+/// * the YAML 1.1 words (`y`, `yes`, `on`, `off`, `NO`, `~`, `null`, `.inf`, `.NaN` …);
+/// * after a sign or digit: a timestamp (`2024-01-01`, a real date), then Go
+///   `strconv.ParseInt(s, 0, 64)` / `ParseUint` with every `_` removed (`1_000`, `0x1F`,
+///   `0o17`, `0755`, `-1`, `+1`; out of range is a string: `0xFFFFFFFFFFFFFFFFFF`), then the
+///   YAML float pattern with a finite Go `ParseFloat` (`1e3`, `1.10`, `08`; `1e400` is a
+///   string);
+/// * after `.`: a finite Go `ParseFloat` (`.5`).
+///
+/// Base 60 (`1:2`, `190:20:30`) is purposely not resolved by go-yaml, so Flux writes it plain;
+/// `<<` too.
 pub fn resolves_to_non_string(text: &str) -> bool {
-    if text.is_empty() {
+    let Some(&first) = text.as_bytes().first() else {
         return true;
-    }
-    const SPECIAL: &[&str] = &[
-        "~", "null", "Null", "NULL", "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
-        "true", "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF",
-        ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", ".nan",
-        ".NaN", ".NAN", "<<",
+    };
+    const WORDS: &[&str] = &[
+        "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "n", "N", "no",
+        "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", "~", "null", "Null", "NULL",
+        ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf",
+        "-.Inf", "-.INF",
     ];
-    if SPECIAL.contains(&text) {
-        return true;
+    match first {
+        b'+' | b'-' | b'0'..=b'9' => {
+            if WORDS.contains(&text) || is_yaml_timestamp(text) {
+                return true;
+            }
+            let plain: String = text.chars().filter(|&c| c != '_').collect();
+            go_parses_as_integer(&plain)
+                || (is_yaml_float_syntax(&plain)
+                    && fluxtag_policy::parse_go_float(&plain).is_some())
+        }
+        b'y' | b'Y' | b'n' | b'N' | b't' | b'T' | b'f' | b'F' | b'o' | b'O' | b'~' => {
+            WORDS.contains(&text)
+        }
+        b'.' => WORDS.contains(&text) || fluxtag_policy::parse_go_float(text).is_some(),
+        _ => false,
     }
-    is_yaml_number(text) || is_yaml_timestamp(text)
 }
 
-/// YAML 1.1 and 1.2 integers and floats (with `_` separators, `0x`, `0o`, `0b`, leading-zero
-/// octal and base-60 forms).
-fn is_yaml_number(text: &str) -> bool {
-    let body = text.strip_prefix(['+', '-']).unwrap_or(text);
+/// Whether Go's `strconv.ParseInt(s, 0, 64)` or, failing that, `ParseUint(s, 0, 64)` accepts
+/// `s` (no underscores left): an optional sign (only for `ParseInt`), a base prefix `0b`, `0o`,
+/// `0x` (any case, with at least one digit after it) or a leading `0` for octal, digits of that
+/// base, and a value in range (`ParseInt`: `i64`; `ParseUint`: `u64`).
+fn go_parses_as_integer(s: &str) -> bool {
+    let (sign, body) = match s.as_bytes().first() {
+        Some(b'+') => (1, &s[1..]),
+        Some(b'-') => (-1, &s[1..]),
+        _ => (0, s),
+    };
     if body.is_empty() {
         return false;
     }
-    let digits_us = |s: &str, ok: fn(char) -> bool| {
-        !s.is_empty() && s.chars().all(|c| ok(c) || c == '_') && s.chars().any(ok)
+    let lower = body.to_ascii_lowercase();
+    let (base, digits) = if lower.len() >= 3 && lower.starts_with("0b") {
+        (2, &body[2..])
+    } else if lower.len() >= 3 && lower.starts_with("0o") {
+        (8, &body[2..])
+    } else if lower.len() >= 3 && lower.starts_with("0x") {
+        (16, &body[2..])
+    } else if let Some(octal) = body.strip_prefix('0') {
+        (8, octal)
+    } else {
+        (10, body)
     };
-    if let Some(hex) = body.strip_prefix("0x") {
-        return digits_us(hex, |c| c.is_ascii_hexdigit());
+    let mut value: u128 = 0;
+    for c in digits.chars() {
+        let Some(d) = c.to_digit(base) else {
+            return false;
+        };
+        value = value * u128::from(base) + u128::from(d);
+        if value > u128::from(u64::MAX) {
+            return false;
+        }
     }
-    if let Some(oct) = body.strip_prefix("0o") {
-        return digits_us(oct, |c| ('0'..='7').contains(&c));
+    match sign {
+        0 => true, // ParseInt, else ParseUint: anything up to u64::MAX
+        1 => value <= i64::MAX as u128,
+        _ => value <= (i64::MAX as u128) + 1,
     }
-    if let Some(bin) = body.strip_prefix("0b") {
-        return digits_us(bin, |c| c == '0' || c == '1');
-    }
-    // Base 60: 190:20:30 or 1:30.5
-    if body.contains(':') {
-        let mut parts = body.split(':');
-        let first = parts.next().unwrap_or("");
-        let first_ok = digits_us(first, |c| c.is_ascii_digit()) && !first.starts_with('0');
-        let rest: Vec<&str> = parts.collect();
-        let last_index = rest.len().saturating_sub(1);
-        return first_ok
-            && !rest.is_empty()
-            && rest.iter().enumerate().all(|(i, p)| {
-                let (int, frac) = match p.split_once('.') {
-                    Some((int, frac)) if i == last_index => (int, Some(frac)),
-                    _ => (*p, None),
-                };
-                int.len() <= 2
-                    && !int.is_empty()
-                    && int.chars().all(|c| c.is_ascii_digit())
-                    && int.parse::<u32>().is_ok_and(|v| v < 60)
-                    && frac.is_none_or(|f| f.chars().all(|c| c.is_ascii_digit() || c == '_'))
-            });
-    }
-    // Decimal integer or float: digits with optional `_`, optional fraction, optional exponent.
+}
+
+/// go-yaml's float pattern `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
+fn is_yaml_float_syntax(s: &str) -> bool {
+    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
     let (mantissa, exponent) = match body.find(['e', 'E']) {
         Some(at) => (&body[..at], Some(&body[at + 1..])),
         None => (body, None),
     };
-    if let Some(exponent) = exponent {
-        let exponent = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
-        if exponent.is_empty() || !exponent.chars().all(|c| c.is_ascii_digit()) {
-            return false;
-        }
-    }
-    let (int, frac) = match mantissa.split_once('.') {
-        Some((int, frac)) => (int, Some(frac)),
-        None => (mantissa, None),
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some(("", frac)) => digits(frac),
+        Some((int, frac)) => digits(int) && (frac.is_empty() || digits(frac)),
+        None => digits(mantissa),
     };
-    let int_ok = int.chars().all(|c| c.is_ascii_digit() || c == '_');
-    let frac_ok = frac.is_none_or(|f| f.chars().all(|c| c.is_ascii_digit() || c == '_'));
-    let has_digit = int.chars().any(|c| c.is_ascii_digit())
-        || frac.is_some_and(|f| f.chars().any(|c| c.is_ascii_digit()));
-    int_ok && frac_ok && has_digit
+    let exponent_ok = exponent.is_none_or(|e| digits(e.strip_prefix(['+', '-']).unwrap_or(e)));
+    mantissa_ok && exponent_ok
 }
 
-/// YAML timestamps: `2001-12-14`, `2001-12-14t21:59:43.10-05:00`, `2001-12-14 21:59:43.10 -5`.
+/// go-yaml's `parseTimestamp` (v2.4.4 and v3.0.4 `resolve.go`): four digits and `-`, then one of
+/// Go's layouts `2006-1-2`, `2006-1-2T15:4:5.999999999Z07:00` (also with `t`) or
+/// `2006-1-2 15:4:5.999999999`, with Go's range checks (month 1–12, a day of that month,
+/// hours, minutes, seconds).
 fn is_yaml_timestamp(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let digits = |range: std::ops::Range<usize>| {
-        bytes
-            .get(range)
-            .is_some_and(|s| s.iter().all(u8::is_ascii_digit))
-    };
-    if bytes.len() < 8 || !digits(0..4) || bytes[4] != b'-' {
+    let b = text.as_bytes();
+    if b.len() < 5 || !b[..4].iter().all(u8::is_ascii_digit) || b[4] != b'-' {
         return false;
     }
-    // month: 1 or 2 digits, day: 1 or 2 digits
     let mut i = 5;
-    let month_len = bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
-    if !(1..=2).contains(&month_len) {
+    // Go's `getnum(value, false)`: one digit, or two when the second is a digit.
+    let num = |i: &mut usize| -> Option<u32> {
+        let first = *b.get(*i).filter(|c| c.is_ascii_digit())?;
+        let mut v = u32::from(first - b'0');
+        *i += 1;
+        if let Some(&second) = b.get(*i).filter(|c| c.is_ascii_digit()) {
+            v = v * 10 + u32::from(second - b'0');
+            *i += 1;
+        }
+        Some(v)
+    };
+    let year: u32 = text[..4].parse().unwrap_or(0);
+    let Some(month) = num(&mut i) else {
         return false;
-    }
-    i += month_len;
-    if bytes.get(i) != Some(&b'-') {
+    };
+    if b.get(i) != Some(&b'-') {
         return false;
     }
     i += 1;
-    let day_len = bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
-    if !(1..=2).contains(&day_len) {
+    let Some(day) = num(&mut i) else {
+        return false;
+    };
+    let leap = year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    if day < 1 || day > days {
         return false;
     }
-    i += day_len;
-    if i == bytes.len() {
+    if i == b.len() {
         return true;
     }
-    // A time part must follow: [Tt ]+hh:mm:ss...
-    matches!(bytes[i], b'T' | b't' | b' ' | b'\t')
-        && text[i + 1..].trim_start().split(':').count() >= 3
+    let zoned = match b[i] {
+        b'T' | b't' => true,
+        b' ' => false,
+        _ => return false,
+    };
+    i += 1;
+    let mut clock = [0u32; 3];
+    for (n, slot) in clock.iter_mut().enumerate() {
+        if n > 0 {
+            if b.get(i) != Some(&b':') {
+                return false;
+            }
+            i += 1;
+        }
+        let Some(v) = num(&mut i) else {
+            return false;
+        };
+        *slot = v;
+    }
+    if clock[0] > 23 || clock[1] > 59 || clock[2] > 59 {
+        return false;
+    }
+    if matches!(b.get(i), Some(b'.' | b',')) && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+        i += 1;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+    }
+    if !zoned {
+        return i == b.len();
+    }
+    match b.get(i) {
+        Some(b'Z') => i + 1 == b.len(),
+        Some(b'+' | b'-') => {
+            let zone = &b[i + 1..];
+            zone.len() == 5
+                && zone[2] == b':'
+                && [0, 1, 3, 4].iter().all(|&k| zone[k].is_ascii_digit())
+        }
+        _ => false,
+    }
 }
 
 /// Whether `text` can be written as a plain scalar at all (in block and flow context) and reads
@@ -425,14 +505,26 @@ pub fn encode_single(value: &str) -> Option<String> {
     Some(format!("'{}'", value.replace('\'', "''")))
 }
 
+/// Whether `value` can be the one content line of a block scalar and read back as itself (with
+/// a `-` chomping indicator): one line, no leading blank, no control character.
+pub fn can_be_block_line(value: &str) -> bool {
+    !value.starts_with([' ', '\t'])
+        && !value
+            .chars()
+            .any(|c| c.is_control() || matches!(c, '\u{feff}' | '\u{85}' | '\u{2028}' | '\u{2029}'))
+}
+
 /// The source text for `value` replacing a scalar written in `style`: the style is kept; a plain
-/// scalar that would not read back as the same string becomes double-quoted; block scalars are
-/// replaced by a double-quoted scalar (they never hold image references in practice, and a
-/// one-line double-quoted value is exact).
+/// scalar that Flux would quote, or that would not read back as the same string, becomes
+/// double-quoted. For a block scalar (`|`, `>`) it is the text of its content lines (a block
+/// holds any string, so no quoting is needed), or a double-quoted scalar when the value cannot
+/// be one block line; the block's header is the marker finder's business
+/// (`marker::block_header_edits`).
 pub fn encode_in_style(value: &str, style: ScalarStyle, in_flow: bool) -> String {
     match style {
         ScalarStyle::Plain if can_be_plain(value, in_flow) => value.to_string(),
         ScalarStyle::SingleQuoted => encode_single(value).unwrap_or_else(|| encode_double(value)),
+        ScalarStyle::Literal | ScalarStyle::Folded if can_be_block_line(value) => value.to_string(),
         _ => encode_double(value),
     }
 }
@@ -474,7 +566,6 @@ mod tests {
             ".5",
             "0x1F",
             "1_000",
-            "190:20:30",
             "-1",
             "+.inf",
             "",
@@ -496,6 +587,10 @@ mod tests {
             "1e",
             "0x",
             "main-123",
+            "_1",
+            "190:20:30",
+            "1:2",
+            "<<",
         ] {
             assert!(
                 !resolves_to_non_string(text),
