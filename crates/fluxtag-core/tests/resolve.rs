@@ -1343,3 +1343,28 @@ image: ghcr.io/org/app:v1.10.0 # {\"$imagepolicy\": \"flux-system:app\"}
         "{out}"
     );
 }
+
+/// Issue 11 item 8b: a marker on a block scalar's header is applied by Flux, which also turns a
+/// `|` indicator into `|-`; the plain fix cannot write that, so for a block that keeps its line
+/// break the fix is unsafe (`--fix` never writes a fix that leaves the marker stale), while a
+/// `|-` block gets the safe fix.
+#[test]
+fn block_scalar_header_markers() {
+    let fixture = objects("app", "flux-system")
+        + "# -- apps/config.yaml
+keep: | # {\"$imagepolicy\": \"flux-system:app\"}
+  ghcr.io/org/app:1.9.0
+strip: |- # {\"$imagepolicy\": \"flux-system:app\"}
+  ghcr.io/org/app:1.9.0
+";
+    let out = check(&fixture, TAGS);
+    assert!(
+        out.contains("fix (unsafe): Update to ghcr.io/org/app:v1.10.0"),
+        "{out}"
+    );
+    assert!(
+        out.contains("fix (safe): Update to ghcr.io/org/app:v1.10.0"),
+        "{out}"
+    );
+    insta::assert_snapshot!(out);
+}

@@ -20,7 +20,7 @@ use crate::index::{Index, PolicyEntry, PolicyLookup, display_name};
 use crate::marker::{Marker, MarkerKind, PolicyTarget};
 use crate::suggest::closest;
 use crate::vars::substitute;
-use crate::yaml::scalar::encode_in_style;
+use crate::yaml::scalar::{ScalarStyle, encode_in_style};
 
 /// What resolving the markers of any file shares: the index, the policy evaluations and the
 /// lookups built once.
@@ -712,7 +712,18 @@ impl Verdict<'_> {
         } else {
             expected.to_string()
         };
-        let (severity, applicability, help) = if self.covered {
+        // A `|`/`>` block that keeps its final line break: Flux also rewrites the indicator to
+        // `|-`/`>-` (`marker::block_header_edits`), which this fix does not write, so applying
+        // it would leave the marker stale; it is offered, never applied by `--fix`.
+        let keeps_line_break = matches!(marker.style, ScalarStyle::Literal | ScalarStyle::Folded)
+            && marker.value.ends_with('\n');
+        let (severity, applicability, help) = if self.covered && keeps_line_break {
+            (
+                Severity::Error,
+                Applicability::Unsafe,
+                "Flux writes the value and turns the block indicator into `|-` (or `>-`); change the indicator, then run `fluxtag check --fix`",
+            )
+        } else if self.covered {
             let help = if self.target.kind == MarkerKind::Digest && expected.is_empty() {
                 "Flux writes an empty digest because the policy's digestReflectionPolicy is Never; set it to IfNotPresent or Always, or run `fluxtag check --fix` to write the empty value"
             } else {
@@ -735,7 +746,8 @@ impl Verdict<'_> {
                 if marker.value.is_empty() {
                     "\"\""
                 } else {
-                    &marker.value
+                    // A block scalar's final line break is no part of what the user reads.
+                    marker.value.trim_end_matches('\n')
                 },
                 display_name(policy.namespace.as_deref(), &policy.name),
                 shown,
