@@ -218,6 +218,12 @@ impl Finder<'_> {
     /// Reports comment `at` as a malformed marker, with a rewrite when the intent is clear.
     fn malformed(&mut self, at: usize, reason: &str, suggestion: Option<String>) {
         let range = self.comments[at].range.clone();
+        self.malformed_at(range, reason, suggestion);
+    }
+
+    /// Reports the comment at `range` as a malformed marker, with a rewrite when the intent is
+    /// clear.
+    fn malformed_at(&mut self, range: Range<usize>, reason: &str, suggestion: Option<String>) {
         let mut diagnostic = Diagnostic::new(
             Code::MarkerMalformed,
             self.path,
@@ -257,24 +263,7 @@ impl Finder<'_> {
             CommentClass::NotMarker => {}
             CommentClass::Malformed { reason, suggestion } => {
                 let range = header.comment.start..header.comment.start + comment_text.len();
-                let mut diagnostic = Diagnostic::new(
-                    Code::MarkerMalformed,
-                    self.path,
-                    range.clone(),
-                    format!("Flux ignores this marker: {reason}"),
-                )
-                .with_help("write the marker as `# {\"$imagepolicy\": \"<namespace>:<policy>\"}`, optionally with `:tag`, `:name` or `:digest`");
-                if let Some(suggestion) = suggestion {
-                    diagnostic = diagnostic.with_fix(Fix {
-                        title: format!("Rewrite the marker as `{suggestion}`"),
-                        edits: vec![Edit {
-                            range,
-                            new_text: suggestion,
-                        }],
-                        applicability: Applicability::Unsafe,
-                    });
-                }
-                self.out.diagnostics.push(diagnostic);
+                self.malformed_at(range, &reason, suggestion);
             }
             CommentClass::Marker {
                 reference,
