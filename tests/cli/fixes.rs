@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::support::{example_copy, fluxtag, transcript};
+use crate::support::{check_with_snapshot as check, example_copy, transcript};
 
 /// A deployment beside the example's with a valid marker above its key (movable: an unsafe
 /// fix) and a malformed one (no fix at all).
@@ -60,15 +60,6 @@ fn tree(root: &Path) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     visit(root, root, &mut out);
     out
-}
-
-fn check(dir: &Path, extra: &[&str]) -> std::process::Output {
-    let args = [
-        &["check", "--root", ".", "--tags-from", "tags.json"][..],
-        extra,
-    ]
-    .concat();
-    fluxtag(dir, &args)
 }
 
 /// The `(file, line, column, end_column)` of every diagnostic whose safe fix `--fix` applies as

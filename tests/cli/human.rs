@@ -11,7 +11,7 @@
 
 use std::path::Path;
 
-use crate::support::{fluxtag, transcript};
+use crate::support::{check_with_snapshot as check, transcript};
 
 /// The services of the generated repository, in path order.
 const SERVICES: [&str; 30] = [
@@ -138,13 +138,6 @@ fn monorepo() -> tempfile::TempDir {
     dir
 }
 
-/// `fluxtag check --root . --tags-from tags.json ARGS` in `dir`.
-fn check(dir: &Path, args: &[&str]) -> std::process::Output {
-    let mut all = vec!["check", "--root", ".", "--tags-from", "tags.json"];
-    all.extend_from_slice(args);
-    fluxtag(dir, &all)
-}
-
 /// Issue 11 item 6, the default: the three errors lead (30 identical `policy-not-found` as one
 /// group listing ten places and counting the rest), then the warning grouped under its
 /// ImagePolicy, then one line per info code, then the summary, last.
@@ -239,14 +232,9 @@ fn machine_formats_stay_complete() {
 #[test]
 fn info_findings_alone_pass() {
     let dir = monorepo();
-    let output = fluxtag(
+    let output = check(
         dir.path(),
         &[
-            "check",
-            "--root",
-            ".",
-            "--tags-from",
-            "tags.json",
             "jobs/batch-runner-01/cronjob.yaml",
             "jobs/report-worker-01/cronjob.yaml",
         ],

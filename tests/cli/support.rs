@@ -71,6 +71,17 @@ pub fn fluxtag(dir: &Path, args: &[&str]) -> Output {
     fluxtag_command(dir).args(args).output().unwrap()
 }
 
+/// Runs `fluxtag check --root . --tags-from tags.json` with `extra` arguments in `dir` (a tree
+/// with its tags snapshot).
+pub fn check_with_snapshot(dir: &Path, extra: &[&str]) -> Output {
+    let args = [
+        &["check", "--root", ".", "--tags-from", "tags.json"][..],
+        extra,
+    ]
+    .concat();
+    fluxtag(dir, &args)
+}
+
 /// Exit code, stdout and stderr as one text for snapshots.
 pub fn transcript(output: &Output) -> String {
     format!(

@@ -275,13 +275,10 @@ impl<'a, P: PatchRoots> Builder<'a, P> {
         for chain in &component_chains {
             steps.extend(self.kustomize.steps(chain));
         }
-        let what = application
-            .builder
-            .map(|b| format!("Flux Kustomization {}", b.display_name()));
-        if let (Some(builder), Some(what)) = (application.builder, what.as_deref()) {
+        if let Some(builder) = application.builder {
             steps.push(Step {
                 path: &builder.origin.path,
-                what,
+                flux_kustomization: Some(builder.display_name()),
                 patches: &builder.patches,
                 namespace: builder
                     .target_namespace
@@ -372,10 +369,9 @@ impl<'a, P: PatchRoots> Builder<'a, P> {
             .path(&["metadata", "namespace"])
             .and_then(Node::as_str)
             .unwrap_or_default();
-        let set = if source.what.starts_with("Flux Kustomization") {
+        let set = if let Some(name) = &source.flux_kustomization {
             format!(
-                "`spec.targetNamespace: {namespace}` of {} ({})",
-                source.what,
+                "`spec.targetNamespace: {namespace}` of Flux Kustomization {name} ({})",
                 self.at_place(&source.place)
             )
         } else {
@@ -401,8 +397,11 @@ impl<'a, P: PatchRoots> Builder<'a, P> {
             .renamed_by
             .iter()
             .map(|(p, did)| {
-                if p.what.starts_with("Flux Kustomization") {
-                    format!("{did} of {} ({})", p.what, self.at_place(&p.place))
+                if let Some(name) = &p.flux_kustomization {
+                    format!(
+                        "{did} of Flux Kustomization {name} ({})",
+                        self.at_place(&p.place)
+                    )
                 } else {
                     format!("{did} in {}", self.at_place(&p.place))
                 }

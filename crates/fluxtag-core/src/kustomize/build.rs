@@ -36,9 +36,9 @@ pub struct Place {
 pub struct Step<'a> {
     /// The file that asks for it.
     pub path: &'a str,
-    /// What to call it in messages (`apps/kustomization.yaml`, `spec.targetNamespace of Flux
-    /// Kustomization apps`).
-    pub what: &'a str,
+    /// The name of the Flux Kustomization whose overlay this is; `None` for a kustomization
+    /// file.
+    pub flux_kustomization: Option<&'a str>,
     /// Its patches (files are repository paths, read through [`PatchRoots`]).
     pub patches: &'a [Patch],
     /// The namespace it sets, with where it is written.
@@ -54,9 +54,8 @@ pub struct Step<'a> {
 /// Where a built fact came from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Provenance {
-    /// What set it (`apps/kustomization.yaml`, `spec.targetNamespace of Flux Kustomization
-    /// apps`).
-    pub what: String,
+    /// The name of the Flux Kustomization that set it; `None` for a kustomization file.
+    pub flux_kustomization: Option<String>,
     /// Where that is written.
     pub place: Place,
 }
@@ -73,8 +72,6 @@ pub struct Built {
     /// The steps that renamed the object, innermost first, each with what it did
     /// (`` namePrefix `dev-` ``).
     pub renamed_by: Vec<(Provenance, String)>,
-    /// The steps that added labels, innermost first.
-    pub labelled_by: Vec<Provenance>,
     /// Paths of the files whose patches changed the document, innermost first.
     pub patched_by: Vec<String>,
 }
@@ -89,7 +86,6 @@ pub fn apply_steps(steps: &[Step<'_>], root: &Node, patch_files: &impl PatchRoot
         namespace: None,
         overridden_namespace: None,
         renamed_by: Vec::new(),
-        labelled_by: Vec::new(),
         patched_by: Vec::new(),
     };
     let mut history = vec![written_namespace.clone().unwrap_or_default()];
@@ -120,7 +116,7 @@ pub fn apply_steps(steps: &[Step<'_>], root: &Node, patch_files: &impl PatchRoot
             built.patched_by.push(step.path.to_string());
         }
         let provenance = |offset: usize| Provenance {
-            what: step.what.to_string(),
+            flux_kustomization: step.flux_kustomization.map(str::to_string),
             place: Place {
                 path: step.path.to_string(),
                 offset,
@@ -154,14 +150,8 @@ pub fn apply_steps(steps: &[Step<'_>], root: &Node, patch_files: &impl PatchRoot
             };
             built.renamed_by.push((provenance(offset), did));
         }
-        for labels in step.labels {
-            if labels.value.is_empty() {
-                continue;
-            }
-            for (key, value) in &labels.value {
-                set_label(&mut built.root, key, value);
-            }
-            built.labelled_by.push(provenance(labels.range.start));
+        for (key, value) in step.labels.iter().flat_map(|labels| &labels.value) {
+            set_label(&mut built.root, key, value);
         }
     }
     built

@@ -475,7 +475,7 @@ impl KustomizeView {
             .filter_map(|&k| self.kusts.get(k))
             .map(|kust| Step {
                 path: &kust.path,
-                what: &kust.path,
+                flux_kustomization: None,
                 patches: &kust.patches,
                 namespace: kust.namespace.as_ref().map(|(n, o)| (n.as_str(), *o)),
                 name_prefix: kust.name_prefix.as_ref(),
