@@ -37,7 +37,7 @@ fn sarif_output_on_the_example() {
         .iter()
         .map(|r| r["id"].as_str().unwrap())
         .collect();
-    assert_eq!(rules.len(), 22); // grows with each new code (issue 10: marker-templated; issue 11: api-removed, template-field-removed, automation-conflict, path-annotation-mismatch)
+    assert_eq!(rules.len(), 23); // grows with each new code (issue 10: marker-templated; issue 11: api-removed, template-field-removed, automation-conflict, path-annotation-mismatch, latest-ref-invalid)
     assert_eq!(rules[0], "marker-malformed");
     for result in run["results"].as_array().unwrap() {
         let index = result["ruleIndex"].as_u64().unwrap() as usize;

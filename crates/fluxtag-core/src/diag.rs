@@ -69,11 +69,15 @@ pub enum Code {
     /// `internal.config.kubernetes.io/path`) annotation is not its real path: kyaml aborts the
     /// automation's whole run, so nothing is written anywhere.
     PathAnnotationMismatch,
+    /// A policy's result (`name:tag@digest`, what `status.latestRef` would hold) that
+    /// image-automation-controller cannot parse as an image reference (an invalid digest, say):
+    /// it aborts the whole run of every automation of the namespace.
+    LatestRefInvalid,
 }
 
 impl Code {
     /// Every code, in documentation order.
-    pub const ALL: [Code; 22] = [
+    pub const ALL: [Code; 23] = [
         Code::MarkerMalformed,
         Code::MarkerNoNamespace,
         Code::MarkerBadSuffix,
@@ -96,6 +100,7 @@ impl Code {
         Code::TemplateFieldRemoved,
         Code::AutomationConflict,
         Code::PathAnnotationMismatch,
+        Code::LatestRefInvalid,
     ];
 
     /// The kebab-case name used in every output.
@@ -123,6 +128,7 @@ impl Code {
             Code::TemplateFieldRemoved => "template-field-removed",
             Code::AutomationConflict => "automation-conflict",
             Code::PathAnnotationMismatch => "path-annotation-mismatch",
+            Code::LatestRefInvalid => "latest-ref-invalid",
         }
     }
 
@@ -181,6 +187,9 @@ impl Code {
             }
             Code::PathAnnotationMismatch => {
                 "a path annotation that is not the file's path; Flux aborts the whole automation run"
+            }
+            Code::LatestRefInvalid => {
+                "a policy result Flux cannot parse as an image reference; Flux aborts the whole automation run"
             }
         }
     }

@@ -166,8 +166,6 @@ pub fn object_diagnostics(index: &Index, compiled: &[CompiledPolicy]) -> Vec<Dia
     let mut out = Vec::new();
     // With a bootstrap in the repository, an image object no Flux Kustomization applies is a
     // stray copy the cluster may never get: its findings are information, not errors.
-    let has_bootstrap = index.has_bootstrap();
-    let stray = |built: &crate::index::BuiltFrom| has_bootstrap && built.applied_by.is_none();
     for (policy, compiled) in index.policies().iter().zip(compiled) {
         let object = &policy.object;
         let first = out.len();
@@ -231,7 +229,7 @@ pub fn object_diagnostics(index: &Index, compiled: &[CompiledPolicy]) -> Vec<Dia
             Some(_) => {}
         }
         relocate_patched(&mut out[first..], object.name_range());
-        if stray(&policy.built) {
+        if index.is_stray(&policy.built) {
             mark_stray(&mut out[first..], &object.origin.path);
         }
     }
@@ -298,7 +296,7 @@ pub fn object_diagnostics(index: &Index, compiled: &[CompiledPolicy]) -> Vec<Dia
                 .map_or(0..0, |n| n.range.clone());
             let last = out.len() - 1;
             relocate_patched(&mut out[last..], fallback);
-            if stray(&repository.built) {
+            if index.is_stray(&repository.built) {
                 mark_stray(&mut out[last..], &repository.object.origin.path);
             }
         }

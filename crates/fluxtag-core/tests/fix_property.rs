@@ -1,9 +1,10 @@
 //! Issue 11 ("Done when"): `--fix` over random real-looking trees changes no byte outside the
-//! scalars of stale markers (and the version of a removed `apiVersion`, the other documented safe
+//! scalars of stale markers (a block scalar's header indicator included; and the version of a removed `apiVersion`, the other documented safe
 //! fix), never changes a line count, and a second run has nothing left to fix. The trees mix
 //! what real repositories hold: policies in several API versions, a kustomization, an
 //! automation, markers in every place Flux reads them and in places it does not, malformed
-//! markers, prose naming `$imagepolicy`, block scalars, Helm-like templates, and a random
+//! markers, prose naming `$imagepolicy`, block scalars (with markers on their header line or in
+//! their content), Helm-like templates, and a random
 //! damage (a byte deleted or a line duplicated) in one file.
 
 // Tests may panic on what they set up themselves.
@@ -15,7 +16,7 @@ use fluxtag_core::analysis::analyze_file;
 use fluxtag_core::diag::Code;
 use fluxtag_core::edit::{apply_edits, safe_edits};
 use fluxtag_core::index::Index;
-use fluxtag_core::resolve::{Report, TagLookup, TagSet, resolve};
+use fluxtag_core::resolve::{MarkerStatus, Report, TagLookup, TagSet, resolve};
 use fluxtag_core::yaml::Parser;
 use proptest::prelude::*;
 
@@ -85,7 +86,7 @@ fn piece() -> impl Strategy<Value = String> {
         Just("\"ghcr.io/org/app:v1.10.0\""),
     ];
     let tag = prop_oneof![Just("1.0.0"), Just("'1.9.0'"), Just("1.10"), Just("main-3")];
-    (policy, value, tag, 0..12usize).prop_map(|(policy, value, tag, shape)| match shape {
+    (policy, value, tag, 0..14usize).prop_map(|(policy, value, tag, shape)| match shape {
         0 => format!("image: {value} # {{\"$imagepolicy\": \"flux-system:{policy}\"}}\n"),
         1 => format!("tag: {tag} # {{\"$imagepolicy\": \"flux-system:{policy}:tag\"}}\n"),
         2 => format!(
@@ -103,6 +104,11 @@ fn piece() -> impl Strategy<Value = String> {
         8 => format!("list: [{value}] # {{\"$imagepolicy\": \"flux-system:{policy}\"}}\n"),
         9 => "---\n".to_string(),
         10 => format!("name: {policy} # {{\"$imagepolicy\": \"flux-system:{policy}:name\"}}\n"),
+        // Markers on a block scalar's header line (Flux applies them, issue 11 item 8b).
+        11 => format!("block: | # {{\"$imagepolicy\": \"flux-system:{policy}:tag\"}}\n  {tag}\n"),
+        12 => format!(
+            "block: >+ # {{\"$imagepolicy\": \"flux-system:{policy}\"}}\n  {value}\n  more\n\n"
+        ),
         _ => "empty: # {\"$imagepolicy\": \"flux-system:semver\"}\n".to_string(),
     })
 }
@@ -178,13 +184,25 @@ proptest! {
     #[test]
     fn fix_changes_only_documented_bytes_and_is_idempotent(files in tree()) {
         let (report, _) = check(&files);
-        // Where a safe fix may write: the scalar of a stale marker, the version of a removed
-        // apiVersion.
+        // Where a safe fix may write: the scalar of a stale marker (and, for a marker on a
+        // block scalar's header, the block's indicator), the version of a removed apiVersion.
         let allowed: Vec<(String, std::ops::Range<usize>)> = report
-            .diagnostics
+            .markers
             .iter()
-            .filter(|d| matches!(d.code, Code::Stale | Code::ApiRemoved))
-            .filter_map(|d| Some((d.path.clone(), d.fix.as_ref()?.edits.first()?.range.clone())))
+            .filter(|m| matches!(m.status, MarkerStatus::Stale(_)))
+            .flat_map(|m| {
+                let indicator = m.marker.block_header.as_ref().map(|h| h.indicator.clone());
+                std::iter::once(m.marker.scalar.clone())
+                    .chain(indicator)
+                    .map(|range| (m.path.clone(), range))
+            })
+            .chain(
+                report
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.code == Code::ApiRemoved)
+                    .filter_map(|d| Some((d.path.clone(), d.fix.as_ref()?.edits.first()?.range.clone()))),
+            )
             .collect();
         let edits = safe_edits(&report.diagnostics);
         let mut fixed = files.clone();

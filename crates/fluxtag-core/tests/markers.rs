@@ -581,8 +581,9 @@ fn long_form_markers_are_read() {
 /// input to function has mismatched legacy and internal path annotations"), after
 /// `kio/byteio_reader.go` copied the legacy annotation and IAC
 /// `internal/update/filereader.go` set the internal one to the path relative to
-/// `spec.update.path` (`flux-semantics.md` §9). Any document of a screened file counts; a
-/// value that is the path relative to some directory above the file may be right.
+/// `spec.update.path` (`flux-semantics.md` §9). Any document of a screened file counts; with no
+/// automation known, a value that is the path relative to some directory above the file may be
+/// right (judged against real update paths in `resolve.rs`).
 #[test]
 fn path_annotations_that_stop_the_run_are_reported() {
     let marker = "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  image: a:1 # {\"$imagepolicy\": \"ns:p\"}\n";
@@ -634,6 +635,11 @@ fn path_annotations_that_stop_the_run_are_reported() {
                     .markers
                     .diagnostics
                     .iter()
+                    .chain(&fluxtag_core::marker::path_annotation_diagnostics(
+                        "apps/deploy.yaml",
+                        &analysis.markers.path_claims,
+                        &[],
+                    ))
                     .map(|d| format!("{} L{}", d.code, index.line_of(d.range.start) + 1)),
             )
             .collect();

@@ -384,6 +384,113 @@ spec:
     assert!(out.contains("supports only Setters"), "{out}");
 }
 
+/// Issue 11 ("things that stop the whole automation"), `flux-semantics.md` §1.5: the controller
+/// parses every policy's `latestRef.String()` (`name:tag@digest`) with `name.ParseReference`
+/// before touching a file, and a digest that is not `sha256:` and 64 hex digits fails it: the
+/// policy and its markers report it, and no fix writes the digest.
+#[test]
+fn an_invalid_digest_in_a_policy_result_is_reported() {
+    let files = files(&format!(
+        "{}# -- apps/d.yaml\nimage: ghcr.io/org/app:1.9.0 # {{\"$imagepolicy\": \"flux-system:app\"}}\n",
+        policy(
+            "  digestReflectionPolicy: Always\n  interval: 5m\n  policy:\n    semver:\n      range: '*'\n"
+        )
+    ));
+    let index = index_of(&files);
+    let verdict = |digest: String| {
+        let report = resolve(&index, &|_, _| {
+            TagLookup::Found(TagSet {
+                tags: vec!["1.9.0".into(), "1.10.0".into()],
+                digests: BTreeMap::from([("1.10.0".to_string(), digest.clone())]),
+                source: "test".into(),
+            })
+        });
+        let codes: Vec<(String, String)> = report
+            .diagnostics
+            .iter()
+            .map(|d| (d.code.to_string(), d.path.clone()))
+            .collect();
+        let fixes = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.fix.is_some())
+            .count();
+        (codes, fixes, report.markers[0].expected.clone())
+    };
+    let good = format!("sha256:{}", "a".repeat(64));
+    let (codes, fixes, expected) = verdict(good.clone());
+    assert_eq!(codes, [("stale".to_string(), "apps/d.yaml".to_string())]);
+    assert_eq!(fixes, 1);
+    assert_eq!(expected, Some(format!("ghcr.io/org/app:1.10.0@{good}")));
+    for bad in [
+        format!("sha256:{}", "a".repeat(40)),
+        format!("sha512:{}", "b".repeat(128)),
+    ] {
+        let (codes, fixes, expected) = verdict(bad.clone());
+        assert_eq!(
+            codes,
+            [
+                ("latest-ref-invalid".to_string(), "apps/d.yaml".to_string()),
+                (
+                    "latest-ref-invalid".to_string(),
+                    "flux/app.yaml".to_string()
+                ),
+            ],
+            "{bad}"
+        );
+        assert_eq!((fixes, expected), (0, None), "{bad}");
+    }
+}
+
+/// Issue 11 item 8c (`flux-semantics.md` §9): a path annotation must equal the file's path
+/// relative to the update path of each automation that reads the file (IAC
+/// `internal/update/filereader.go` sets the internal annotation from it, kyaml's
+/// `checkMismatchedAnnos` fails the run on a difference); a path right for another root is wrong
+/// here, and a file no automation reads is not judged.
+#[test]
+fn path_annotations_are_judged_against_the_update_path() {
+    let base = policy("  policy:\n    semver:\n      range: '*'\n");
+    let annotated = |file: &str, value: &str| {
+        format!(
+            "# -- {file}\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  annotations:\n    config.kubernetes.io/path: {value}\nspec:\n  tag: 1.10.0 # {{\"$imagepolicy\": \"flux-system:app:tag\"}}\n"
+        )
+    };
+    let verdicts = |value: &str| {
+        let out = check(
+            &format!(
+                "{base}{}{}",
+                automation("flux/auto.yaml", "./apps"),
+                annotated("apps/web/deploy.yaml", value)
+            ),
+            TAGS,
+        );
+        out.lines()
+            .filter(|l| l.contains("path-annotation-mismatch"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    assert!(verdicts("web/deploy.yaml").is_empty());
+    // Relative to the repository root, or to a directory that is not the update path: wrong.
+    for wrong in ["apps/web/deploy.yaml", "deploy.yaml", "./web/deploy.yaml"] {
+        let found = verdicts(wrong);
+        assert_eq!(found.len(), 1, "{wrong}: {found:?}");
+        assert!(
+            found[0].contains("ImageUpdateAutomation flux-system/bot (`web/deploy.yaml`)"),
+            "{found:?}"
+        );
+    }
+    // Outside the update path no automation reads the file.
+    let out = check(
+        &format!(
+            "{base}{}{}",
+            automation("flux/auto.yaml", "./apps"),
+            annotated("other/deploy.yaml", "nonsense.yaml")
+        ),
+        TAGS,
+    );
+    assert!(!out.contains("path-annotation-mismatch"), "{out}");
+}
+
 /// Differences §5: namespaces from kustomize, `${VAR}` from Flux Kustomizations, patches that
 /// complete a base policy (which must not be reported invalid).
 #[test]
@@ -1344,10 +1451,11 @@ image: ghcr.io/org/app:v1.10.0 # {\"$imagepolicy\": \"flux-system:app\"}
     );
 }
 
-/// Issue 11 item 8b: a marker on a block scalar's header is applied by Flux, which also turns a
-/// `|` indicator into `|-`; the plain fix cannot write that, so for a block that keeps its line
-/// break the fix is unsafe (`--fix` never writes a fix that leaves the marker stale), while a
-/// `|-` block gets the safe fix.
+/// Issue 11 item 8b (`flux-semantics.md` §9): a marker on a block scalar's header is applied by
+/// Flux, which writes the value after `|-`/`>-` (a `|` indicator becomes `|-`). The fix writes
+/// exactly that; it is safe when the block's content is one line, and unsafe when Flux's rewrite
+/// changes the number of lines (a multi-line block), because `--fix` keeps line counts
+/// (issue 11 item 2).
 #[test]
 fn block_scalar_header_markers() {
     let fixture = objects("app", "flux-system")
@@ -1356,14 +1464,33 @@ keep: | # {\"$imagepolicy\": \"flux-system:app\"}
   ghcr.io/org/app:1.9.0
 strip: |- # {\"$imagepolicy\": \"flux-system:app\"}
   ghcr.io/org/app:1.9.0
+lines: > # {\"$imagepolicy\": \"flux-system:app\"}
+  ghcr.io/org/app:1.9.0
+  more
 ";
     let out = check(&fixture, TAGS);
-    assert!(
-        out.contains("fix (unsafe): Update to ghcr.io/org/app:v1.10.0"),
+    assert_eq!(
+        out.matches("fix (safe): Update to ghcr.io/org/app:v1.10.0")
+            .count(),
+        2,
+        "{out}"
+    );
+    assert_eq!(
+        out.matches("fix (unsafe): Update to ghcr.io/org/app:v1.10.0")
+            .count(),
+        1,
         "{out}"
     );
     assert!(
-        out.contains("fix (safe): Update to ghcr.io/org/app:v1.10.0"),
+        out.contains(
+            "keep: |- # {\"$imagepolicy\": \"flux-system:app\"}\n  ghcr.io/org/app:v1.10.0\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "lines: > # {\"$imagepolicy\": \"flux-system:app\"}\n  ghcr.io/org/app:1.9.0\n  more\n"
+        ),
         "{out}"
     );
     insta::assert_snapshot!(out);

@@ -456,7 +456,7 @@ fn block_scalar_header_markers_are_applied() {
         } else {
             marker.expected.clone().unwrap_or_default()
         };
-        let edits = block_header_edits(text.as_bytes(), &marker.marker, &expected)
+        let edits = block_header_edits(&marker.marker, &expected)
             .unwrap_or_else(|| panic!("{text}: not a block header marker"));
         let written = String::from_utf8(apply_edits(text.as_bytes(), &edits).unwrap()).unwrap();
         assert_eq!(written, *flux_writes, "{text}");

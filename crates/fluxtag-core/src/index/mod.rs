@@ -424,6 +424,12 @@ impl Index {
         self.has_bootstrap
     }
 
+    /// Whether an object built as `built` is a stray copy: the repository has a bootstrap and
+    /// no Flux Kustomization applies the object, so the cluster may never get it.
+    pub fn is_stray(&self, built: &BuiltFrom) -> bool {
+        self.has_bootstrap && built.applied_by.is_none()
+    }
+
     /// A hash lookup of [`Index::policies`] by the namespace and name a marker gives (see
     /// [`PolicyLookup::find`]), built once for all markers.
     pub fn policy_lookup(&self) -> PolicyLookup<'_> {
@@ -490,8 +496,7 @@ impl Index {
         }
         // With a bootstrap in the repository, an object no Flux Kustomization applies is a stray
         // copy the cluster does not get.
-        let stray = |built: &BuiltFrom| self.has_bootstrap() && built.applied_by.is_none();
-        if stray(&policy.built) {
+        if self.is_stray(&policy.built) {
             return Err(format!(
                 "ImagePolicy {} is in {}, which no Flux Kustomization in the repository applies",
                 display_name(policy.namespace.as_deref(), &policy.name),
@@ -500,7 +505,7 @@ impl Index {
         }
         let mut reasons: Vec<String> = Vec::new();
         for automation in &self.automations {
-            let reason = if stray(&automation.built) {
+            let reason = if self.is_stray(&automation.built) {
                 "is in a file no Flux Kustomization in the repository applies".to_string()
             } else if !automation.built.clusters.is_empty()
                 && !policy.built.clusters.is_empty()

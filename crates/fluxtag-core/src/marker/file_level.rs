@@ -105,17 +105,8 @@ impl Finder<'_> {
             .push(Diagnostic::new(Code::FileSkipped, self.path, range, message).with_help(help));
     }
 
-    /// Resources whose path annotation is not their file's path, in a file Flux reads (issue 11
-    /// item 8c). kyaml v0.21.1 `kio/byteio_reader.go` copies a user's
-    /// `config.kubernetes.io/path` to `internal.config.kubernetes.io/path` when only one is set
-    /// (`kioutil.CopyLegacyAnnotations`), then image-automation-controller's reader
-    /// (`internal/update/filereader.go`) sets the internal one to the file's path relative to
-    /// `spec.update.path`; before the setters run, `kio.Pipeline` calls
-    /// `PreprocessResourcesForInternalAnnotationMigration`, whose `checkMismatchedAnnos` fails
-    /// on differing values ("mismatched legacy and internal path annotations") and the whole
-    /// `UpdateWithSetters` run returns the error: nothing is written anywhere. The legacy
-    /// annotation decides when both are set. Reported when the value cannot be the file's path
-    /// relative to any directory above it (the update path is not known here).
+    /// The path annotations of the resources in a file Flux reads (issue 11 item 8c), kept as
+    /// [`PathClaim`]s for [`path_annotation_diagnostics`], which knows the automations.
     pub(super) fn path_annotations(&mut self, file: &YamlFile) {
         if self.out.skipped.is_some() || !contains_bytes(self.text, SCREENING_TOKEN) {
             return;
@@ -134,32 +125,17 @@ impl Finder<'_> {
                     .filter(|v| v.as_str().is_some_and(|s| !s.is_empty()))
                     .map(|v| (key, v))
             };
+            // The legacy annotation decides when both are set.
             let Some((key, value)) = written("config.kubernetes.io/path")
                 .or_else(|| written("internal.config.kubernetes.io/path"))
             else {
                 continue;
             };
-            let claimed = value.as_str().unwrap_or_default();
-            let matches_some_root = self.path == claimed
-                || self
-                    .path
-                    .strip_suffix(claimed)
-                    .is_some_and(|head| head.ends_with('/'));
-            if matches_some_root {
-                continue;
-            }
-            self.out.diagnostics.push(
-                Diagnostic::new(
-                    Code::PathAnnotationMismatch,
-                    self.path,
-                    value.range.clone(),
-                    format!(
-                        "`{key}: {claimed}` is not this file's path ({}); Flux's setters fail on it (\"mismatched legacy and internal path annotations\") and the whole automation run stops: no marker is written anywhere",
-                        self.path
-                    ),
-                )
-                .with_help("remove the annotation (Flux sets it itself), or make it the file's path relative to the ImageUpdateAutomation's `spec.update.path`"),
-            );
+            self.out.path_claims.push(PathClaim {
+                key: key.to_string(),
+                value: value.as_str().unwrap_or_default().to_string(),
+                range: value.range.clone(),
+            });
         }
     }
 
@@ -252,4 +228,91 @@ fn non_mapping_document(file: &YamlFile) -> Option<(Range<usize>, &'static str)>
         }
     }
     None
+}
+
+/// The path annotation of one resource in a file Flux reads: what the user wrote where.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PathClaim {
+    /// `config.kubernetes.io/path` or `internal.config.kubernetes.io/path`.
+    pub key: String,
+    /// The annotated path.
+    pub value: String,
+    /// The value's scalar.
+    pub range: Range<usize>,
+}
+
+/// Findings on the path annotations `claims` of file `path` that stop an automation's whole run
+/// (issue 11 item 8c; `flux-semantics.md` §9). kyaml v0.21.1 `kio/byteio_reader.go` copies a
+/// user's `config.kubernetes.io/path` to `internal.config.kubernetes.io/path` when only one is
+/// set (`kioutil.CopyLegacyAnnotations`), then image-automation-controller's reader
+/// (`internal/update/filereader.go`) sets the internal one to the file's path relative to
+/// `spec.update.path`; before the setters run, `kio.Pipeline` calls
+/// `PreprocessResourcesForInternalAnnotationMigration`, whose `checkMismatchedAnnos` fails on
+/// differing values ("mismatched legacy and internal path annotations") and the whole
+/// `UpdateWithSetters` run returns the error: nothing is written anywhere.
+///
+/// `readers` are the automations that read the file, as `(display name, update directory)`;
+/// each one whose relative path differs gets a finding. With none known (the automation may live
+/// in another repository), a value that is the file's path relative to no directory above it is
+/// reported.
+pub fn path_annotation_diagnostics(
+    path: &str,
+    claims: &[PathClaim],
+    readers: &[(String, &str)],
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for claim in claims {
+        let message = |what: String| {
+            format!(
+                "`{}: {}` is not this file's path {what}; Flux's setters fail on it (\"mismatched legacy and internal path annotations\") and the whole automation run stops: no marker is written anywhere",
+                claim.key, claim.value
+            )
+        };
+        let help = "remove the annotation (Flux sets it itself), or make it the file's path relative to the ImageUpdateAutomation's `spec.update.path`";
+        if readers.is_empty() {
+            let relative_to_some_root = path == claim.value
+                || path
+                    .strip_suffix(claim.value.as_str())
+                    .is_some_and(|head| head.ends_with('/'));
+            if !relative_to_some_root {
+                out.push(
+                    Diagnostic::new(
+                        Code::PathAnnotationMismatch,
+                        path,
+                        claim.range.clone(),
+                        message(format!("({path})")),
+                    )
+                    .with_help(help),
+                );
+            }
+            continue;
+        }
+        for (automation, dir) in readers {
+            let relative = relative_to(path, dir);
+            if claim.value != relative {
+                out.push(
+                    Diagnostic::new(
+                        Code::PathAnnotationMismatch,
+                        path,
+                        claim.range.clone(),
+                        message(format!(
+                            "relative to the update path of ImageUpdateAutomation {automation} (`{relative}`)"
+                        )),
+                    )
+                    .with_help(help),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// `path` relative to directory `dir` (`""` is the root), which holds it.
+fn relative_to<'p>(path: &'p str, dir: &str) -> &'p str {
+    if dir.is_empty() {
+        return path;
+    }
+    path.strip_prefix(dir)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .unwrap_or(path)
 }

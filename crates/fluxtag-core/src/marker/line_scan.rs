@@ -151,6 +151,7 @@ fn scan_line(line: &[u8], offset: usize, document: usize) -> Option<Marker> {
         in_flow: false,
         placement: Placement::LineScan,
         document,
+        block_header: None,
     })
 }
 

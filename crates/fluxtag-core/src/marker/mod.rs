@@ -31,6 +31,8 @@ mod line_scan;
 mod stray;
 mod walk;
 
+pub use file_level::{PathClaim, path_annotation_diagnostics};
+
 use std::collections::HashSet;
 use std::ops::Range;
 
@@ -180,6 +182,33 @@ pub struct Marker {
     pub placement: Placement,
     /// Index of the document in the file.
     pub document: usize,
+    /// For a marker on a block scalar's header line (`key: | # {…}`), that header.
+    pub block_header: Option<BlockHeader>,
+}
+
+/// The header of a block scalar whose header line carries the marker: what Flux rewrites
+/// besides the content ([`block_header_edits`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BlockHeader {
+    /// The indicator with its chomping and indentation hints (`|`, `>-`, `|2+`).
+    pub indicator: Range<usize>,
+    /// How many lines the content spans (the marker's scalar range).
+    pub content_lines: usize,
+}
+
+impl BlockHeader {
+    /// Whether writing `value` as Flux does ([`block_header_edits`]) keeps the file's line
+    /// count: the content is one line and Flux keeps the block (it does not quote the value).
+    pub fn keeps_line_count(&self, value: &str) -> bool {
+        self.content_lines == 1 && !flux_quotes_block_value(value)
+    }
+}
+
+/// Whether Flux writes `value`, set into a block scalar, double-quoted instead (kyaml's
+/// `FormatNonStringStyle`; or a value that cannot be one block line).
+fn flux_quotes_block_value(value: &str) -> bool {
+    crate::yaml::scalar::resolves_to_non_string(value)
+        || !crate::yaml::scalar::can_be_block_line(value)
 }
 
 /// Everything [`find_markers`] found in one file.
@@ -191,6 +220,9 @@ pub struct FileMarkers {
     pub diagnostics: Vec<Diagnostic>,
     /// Why Flux skips the whole file, if it does.
     pub skipped: Option<String>,
+    /// The path annotations of its resources, judged against the automations that read it by
+    /// [`path_annotation_diagnostics`].
+    pub path_claims: Vec<PathClaim>,
 }
 
 /// A comment read as a marker candidate.
@@ -499,56 +531,32 @@ fn locate_reference(body: &str, reference: &str) -> Option<Range<usize>> {
 /// line. So: the indicator becomes `|-`/`>-` and the content becomes the value (its
 /// indentation kept, fluxtag-differences §1), or, for a value Flux quotes (`1.10`, an empty
 /// digest), the indicator becomes the double-quoted value and the content lines go.
-pub fn block_header_edits(text: &[u8], marker: &Marker, value: &str) -> Option<Vec<Edit>> {
-    if !matches!(marker.style, ScalarStyle::Literal | ScalarStyle::Folded)
-        || marker.placement != Placement::LineComment
-    {
-        return None;
-    }
-    // The indicator: back from the comment over blanks, then over the hints.
-    let line_start = text[..marker.comment.start]
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |at| at + 1);
-    let before = &text[line_start..marker.comment.start];
-    let end = line_start + before.iter().rposition(|b| !matches!(b, b' ' | b'\t'))? + 1;
-    let start = line_start
-        + text[line_start..end]
-            .iter()
-            .rposition(|b| matches!(b, b'|' | b'>'))?;
-    if !text[start + 1..end]
-        .iter()
-        .all(|b| matches!(b, b'+' | b'-' | b'1'..=b'9'))
-    {
-        return None;
-    }
-    let header = walk::block_header_of(text, start..marker.scalar.end)?;
-    if header.comment.start != marker.comment.start {
-        return None;
-    }
-    let content = header.content?;
-    let quoted = crate::yaml::scalar::resolves_to_non_string(value)
-        || !crate::yaml::scalar::can_be_block_line(value);
-    let edits = if quoted {
+pub fn block_header_edits(marker: &Marker, value: &str) -> Option<Vec<Edit>> {
+    let header = marker.block_header.as_ref()?;
+    let edits = if flux_quotes_block_value(value) {
         vec![
             Edit {
-                range: header.indicator,
+                range: header.indicator.clone(),
                 new_text: crate::yaml::scalar::encode_double(value),
             },
             Edit {
-                range: marker.comment.end..content.end,
+                range: marker.comment.end..marker.scalar.end,
                 new_text: String::new(),
             },
         ]
     } else {
-        let indicator = if text[start] == b'>' { ">-" } else { "|-" };
+        let indicator = if marker.style == ScalarStyle::Folded {
+            ">-"
+        } else {
+            "|-"
+        };
         vec![
             Edit {
-                range: header.indicator,
+                range: header.indicator.clone(),
                 new_text: indicator.to_string(),
             },
             Edit {
-                range: content,
+                range: marker.scalar.clone(),
                 new_text: value.to_string(),
             },
         ]

@@ -207,6 +207,7 @@ impl Finder<'_> {
                     in_flow: node.in_flow,
                     placement,
                     document,
+                    block_header: None,
                 };
                 self.reference_diagnostics(&marker);
                 self.out.markers.push(marker);
@@ -248,7 +249,7 @@ impl Finder<'_> {
     /// scalar as its line comment: Flux applies a marker there and replaces the whole block
     /// (issue 11 item 8b; `flux-semantics.md` §9). The marker's scalar range is the block's
     /// content, from its first character to the end of its last; [`super::block_header_edits`]
-    /// gives the edits that write what Flux writes.
+    /// gives the edits that write what Flux writes from its [`super::BlockHeader`].
     /// Returns whether the header line has a comment at all.
     fn block_header(&mut self, node: &Node, document: usize) -> bool {
         let Some(header) = block_header_of(self.text, node.range.clone()) else {
@@ -283,6 +284,10 @@ impl Finder<'_> {
                     );
                     return true;
                 };
+                let content_lines = 1 + self.text[content.clone()]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count();
                 let marker = Marker {
                     comment,
                     target: parse_reference(&reference),
@@ -294,6 +299,10 @@ impl Finder<'_> {
                     in_flow: node.in_flow,
                     placement: Placement::LineComment,
                     document,
+                    block_header: Some(super::BlockHeader {
+                        indicator: header.indicator.clone(),
+                        content_lines,
+                    }),
                 };
                 self.reference_diagnostics(&marker);
                 self.out.markers.push(marker);

@@ -2,10 +2,12 @@
 //! image-reflector-controller does (spec §3–§5), and the digests the selected tags need.
 
 use fluxtag_policy::exclusion::sort_tags_descending;
+use fluxtag_policy::image_ref::parse_reference;
 
 use super::{LatestRef, PolicyReport, TagLookup};
 use crate::diag::{Code, Diagnostic};
 use crate::index::{Index, PolicyEntry, RepositoryEntry, display_name};
+use crate::marker::MarkerKind;
 use crate::validate::{
     CompiledPolicy, compile_policy, digest_reflection_problem, exclusion_list, repository_problem,
 };
@@ -43,7 +45,8 @@ pub(super) fn evaluate_compiled(
         .collect()
 }
 
-/// The `no-matching-tag` finding of each policy that selects no tag, on the policy.
+/// The `no-matching-tag` finding of each policy that selects no tag, and the
+/// `latest-ref-invalid` one of each whose result Flux cannot parse, on the policy.
 pub(super) fn no_matching_tag_diagnostics(
     index: &Index,
     policies: &[PolicyReport],
@@ -53,19 +56,24 @@ pub(super) fn no_matching_tag_diagnostics(
         .iter()
         .zip(policies)
         .filter_map(|(entry, evaluated)| {
-            let Some((Code::NoMatchingTag, message)) = &evaluated.error else {
+            let (code @ (Code::NoMatchingTag | Code::LatestRefInvalid), message) =
+                evaluated.error.as_ref()?
+            else {
                 return None;
+            };
+            let help = if *code == Code::NoMatchingTag {
+                "check the range, filterTags and the repository's tags (`fluxtag policies`)"
+            } else {
+                "Flux accepts a digest only as `sha256:` and 64 lowercase hex digits: correct the tags snapshot, or while the registry returns it set the policy's digestReflectionPolicy to Never or exclude the tag"
             };
             Some(
                 Diagnostic::new(
-                    Code::NoMatchingTag,
+                    *code,
                     &entry.object.origin.path,
                     evaluated.range.clone(),
                     message.clone(),
                 )
-                .with_help(
-                    "check the range, filterTags and the repository's tags (`fluxtag policies`)",
-                ),
+                .with_help(help),
             )
         })
         .collect()
@@ -196,7 +204,22 @@ fn evaluate_policy(
             } else {
                 None
             };
-            report.latest = Some(LatestRef { tag, digest });
+            let latest = LatestRef { tag, digest };
+            // image-automation-controller parses every policy's `latestRef.String()` before it
+            // touches a file; one failure aborts the run (`flux-semantics.md` §1.5).
+            let latest_ref = super::value_for(MarkerKind::Image, image, &latest);
+            if let Err(error) = parse_reference(&latest_ref) {
+                report.engine = Some(policy);
+                return fail(
+                    report,
+                    Code::LatestRefInvalid,
+                    format!(
+                        "ImagePolicy {} selects `{latest_ref}`, which Flux cannot parse as an image reference ({error}); its automations stop before writing any file",
+                        display_name(entry.namespace.as_deref(), &entry.name),
+                    ),
+                );
+            }
+            report.latest = Some(latest);
         }
         Err(error) => {
             // What happened, in the user's terms; which case it is stays the controller's.

@@ -16,11 +16,13 @@ use super::{
 };
 use crate::diag::{Applicability, Code, Diagnostic, Edit, Fix, Related, Severity};
 use crate::flux::DigestReflection;
-use crate::index::{Index, PolicyEntry, PolicyLookup, display_name};
-use crate::marker::{Marker, MarkerKind, PolicyTarget};
+use crate::index::{Index, PolicyEntry, PolicyLookup, display_name, is_under};
+use crate::marker::{
+    Marker, MarkerKind, PolicyTarget, block_header_edits, path_annotation_diagnostics,
+};
 use crate::suggest::closest;
 use crate::vars::substitute;
-use crate::yaml::scalar::{ScalarStyle, encode_in_style};
+use crate::yaml::scalar::encode_in_style;
 
 /// What resolving the markers of any file shares: the index, the policy evaluations and the
 /// lookups built once.
@@ -85,6 +87,28 @@ impl<'a> Context<'a> {
         }
         out.diagnostics
             .extend(analysis.markers.diagnostics.iter().cloned());
+        if !analysis.markers.path_claims.is_empty() {
+            let readers: Vec<(String, &str)> = self
+                .index
+                .automations()
+                .iter()
+                .filter(|a| !self.index.is_stray(&a.built) && is_under(path, &a.update_dir))
+                .map(|a| {
+                    (
+                        display_name(a.namespace.as_deref(), &a.name),
+                        a.update_dir.as_str(),
+                    )
+                })
+                .collect();
+            // With automations in the repository, a file none of them reads is never judged.
+            if readers.is_empty() == self.index.automations().is_empty() {
+                out.diagnostics.extend(path_annotation_diagnostics(
+                    path,
+                    &analysis.markers.path_claims,
+                    &readers,
+                ));
+            }
+        }
         out
     }
 
@@ -662,7 +686,7 @@ impl Verdict<'_> {
             *code,
             self.path,
             self.marker.reference_range.clone(),
-            if *code == Code::NoMatchingTag {
+            if matches!(code, Code::NoMatchingTag | Code::LatestRefInvalid) {
                 message.clone()
             } else {
                 format!(
@@ -712,16 +736,19 @@ impl Verdict<'_> {
         } else {
             expected.to_string()
         };
-        // A `|`/`>` block that keeps its final line break: Flux also rewrites the indicator to
-        // `|-`/`>-` (`marker::block_header_edits`), which this fix does not write, so applying
-        // it would leave the marker stale; it is offered, never applied by `--fix`.
-        let keeps_line_break = matches!(marker.style, ScalarStyle::Literal | ScalarStyle::Folded)
-            && marker.value.ends_with('\n');
-        let (severity, applicability, help) = if self.covered && keeps_line_break {
+        // A marker on a block scalar's header line: Flux rewrites the block (`|-`/`>-` and the
+        // value, or the double-quoted value on the header line). `--fix` keeps line counts, so
+        // a rewrite that changes them is offered, never applied by `--fix` alone.
+        let header_edits = block_header_edits(marker, expected);
+        let changes_line_count = marker
+            .block_header
+            .as_ref()
+            .is_some_and(|header| !header.keeps_line_count(expected));
+        let (severity, applicability, help) = if self.covered && changes_line_count {
             (
                 Severity::Error,
                 Applicability::Unsafe,
-                "Flux writes the value and turns the block indicator into `|-` (or `>-`); change the indicator, then run `fluxtag check --fix`",
+                "Flux rewrites this block scalar (the value on one line after `|-`/`>-`, or double-quoted on the header line), which changes the number of lines: apply the fix in the editor or with `fluxtag check --fix --unsafe-fixes` (`--fix` alone keeps line counts)",
             )
         } else if self.covered {
             let help = if self.target.kind == MarkerKind::Digest && expected.is_empty() {
@@ -758,10 +785,12 @@ impl Verdict<'_> {
         .with_related(self.related.clone())
         .with_fix(Fix {
             title: format!("Update to {shown}"),
-            edits: vec![Edit {
-                range: marker.scalar.clone(),
-                new_text,
-            }],
+            edits: header_edits.unwrap_or_else(|| {
+                vec![Edit {
+                    range: marker.scalar.clone(),
+                    new_text,
+                }]
+            }),
             applicability,
         });
         stale.severity = severity;
