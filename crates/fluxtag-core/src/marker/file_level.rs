@@ -260,49 +260,43 @@ pub fn path_annotation_diagnostics(
     claims: &[PathClaim],
     readers: &[(String, &str)],
 ) -> Vec<Diagnostic> {
+    let help = "remove the annotation (Flux sets it itself), or make it the file's path relative to the ImageUpdateAutomation's `spec.update.path`";
     let mut out = Vec::new();
     for claim in claims {
-        let message = |what: String| {
-            format!(
-                "`{}: {}` is not this file's path {what}; Flux's setters fail on it (\"mismatched legacy and internal path annotations\") and the whole automation run stops: no marker is written anywhere",
-                claim.key, claim.value
-            )
-        };
-        let help = "remove the annotation (Flux sets it itself), or make it the file's path relative to the ImageUpdateAutomation's `spec.update.path`";
-        if readers.is_empty() {
+        // Each way the claim is wrong, as "not this file's path <what>".
+        let wrong: Vec<String> = if readers.is_empty() {
             let relative_to_some_root = path == claim.value
                 || path
                     .strip_suffix(claim.value.as_str())
                     .is_some_and(|head| head.ends_with('/'));
-            if !relative_to_some_root {
-                out.push(
-                    Diagnostic::new(
-                        Code::PathAnnotationMismatch,
-                        path,
-                        claim.range.clone(),
-                        message(format!("({path})")),
+            (!relative_to_some_root)
+                .then(|| format!("({path})"))
+                .into_iter()
+                .collect()
+        } else {
+            readers
+                .iter()
+                .map(|(automation, dir)| (automation, relative_to(path, dir)))
+                .filter(|(_, relative)| claim.value != *relative)
+                .map(|(automation, relative)| {
+                    format!(
+                        "relative to the update path of ImageUpdateAutomation {automation} (`{relative}`)"
                     )
-                    .with_help(help),
-                );
-            }
-            continue;
-        }
-        for (automation, dir) in readers {
-            let relative = relative_to(path, dir);
-            if claim.value != relative {
-                out.push(
-                    Diagnostic::new(
-                        Code::PathAnnotationMismatch,
-                        path,
-                        claim.range.clone(),
-                        message(format!(
-                            "relative to the update path of ImageUpdateAutomation {automation} (`{relative}`)"
-                        )),
-                    )
-                    .with_help(help),
-                );
-            }
-        }
+                })
+                .collect()
+        };
+        out.extend(wrong.into_iter().map(|what| {
+            Diagnostic::new(
+                Code::PathAnnotationMismatch,
+                path,
+                claim.range.clone(),
+                format!(
+                    "`{}: {}` is not this file's path {what}; Flux's setters fail on it (\"mismatched legacy and internal path annotations\") and the whole automation run stops: no marker is written anywhere",
+                    claim.key, claim.value
+                ),
+            )
+            .with_help(help)
+        }));
     }
     out
 }

@@ -355,7 +355,7 @@ impl Finder<'_> {
 }
 
 /// The parts of a block scalar's header line.
-pub(super) struct BlockHeader {
+pub(super) struct HeaderLine {
     /// The indicator with its chomping and indentation hints (`|`, `>-`, `|2+`).
     pub(super) indicator: Range<usize>,
     /// The header's comment, from `#` to the end of the line (a `\r` included).
@@ -367,7 +367,7 @@ pub(super) struct BlockHeader {
 
 /// Reads the header line of the block scalar spanning `range` (from its indicator), when it
 /// carries a comment.
-pub(super) fn block_header_of(text: &[u8], range: Range<usize>) -> Option<BlockHeader> {
+pub(super) fn block_header_of(text: &[u8], range: Range<usize>) -> Option<HeaderLine> {
     let bytes = &text[range.clone()];
     if !matches!(bytes.first(), Some(b'|' | b'>')) {
         return None;
@@ -398,7 +398,7 @@ pub(super) fn block_header_of(text: &[u8], range: Range<usize>) -> Option<BlockH
             Some(line_end + 1 + first..line_end + 1 + last + 1)
         })
         .flatten();
-    Some(BlockHeader {
+    Some(HeaderLine {
         indicator,
         comment,
         content,

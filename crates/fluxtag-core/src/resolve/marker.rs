@@ -100,8 +100,10 @@ impl<'a> Context<'a> {
                     )
                 })
                 .collect();
-            // With automations in the repository, a file none of them reads is never judged.
-            if readers.is_empty() == self.index.automations().is_empty() {
+            // With automations in the repository, a file none of them reads is never judged;
+            // with none, the automation may live elsewhere and the claim is judged on its own.
+            let judged = !readers.is_empty() || self.index.automations().is_empty();
+            if judged {
                 out.diagnostics.extend(path_annotation_diagnostics(
                     path,
                     &analysis.markers.path_claims,
