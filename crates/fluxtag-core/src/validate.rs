@@ -6,6 +6,7 @@
 //! serve, commit template fields they removed), and the diagnostics for them. It never looks
 //! at tags or markers: [`crate::resolve`] does, after these checks.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use fluxtag_policy::exclusion::ExclusionList;
@@ -22,8 +23,31 @@ pub type CompiledPolicy = Result<Policy, (Range<usize>, String)>;
 
 /// Builds the policy engine for an ImagePolicy, or says which field is wrong.
 pub fn compile_policy(object: &ImagePolicy) -> Result<Policy, (Range<usize>, String)> {
+    compile_policy_spec(object, &policy_spec(object), Policy::new)
+}
+
+/// [`compile_policy`] for every policy of a repository: the many policies written with the same
+/// rule (a monorepo's per-environment copies) share one compiled engine, so each distinct rule's
+/// regular expressions and ranges are compiled once.
+pub fn compile_policies<'a>(objects: impl Iterator<Item = &'a ImagePolicy>) -> Vec<CompiledPolicy> {
+    let mut compiled: HashMap<PolicySpec, Result<Policy, InvalidPolicy>> = HashMap::new();
+    objects
+        .map(|object| {
+            let spec = policy_spec(object);
+            compile_policy_spec(object, &spec, |spec| {
+                compiled
+                    .entry(spec.clone())
+                    .or_insert_with(|| Policy::new(spec))
+                    .clone()
+            })
+        })
+        .collect()
+}
+
+/// The rule an ImagePolicy writes, as the policy engine takes it.
+pub fn policy_spec(object: &ImagePolicy) -> PolicySpec {
     let choice = &object.policy;
-    let spec = PolicySpec {
+    PolicySpec {
         semver_range: choice
             .semver_range
             .as_ref()
@@ -39,8 +63,18 @@ pub fn compile_policy(object: &ImagePolicy) -> Result<Policy, (Range<usize>, Str
                 .map(|e| e.value.clone())
                 .unwrap_or_default(),
         }),
-    };
-    Policy::new(&spec).map_err(|error| {
+    }
+}
+
+/// The engine `compile` builds from `spec` (the rule of `object`), its error put on the field
+/// that is wrong.
+fn compile_policy_spec(
+    object: &ImagePolicy,
+    spec: &PolicySpec,
+    compile: impl FnOnce(&PolicySpec) -> Result<Policy, InvalidPolicy>,
+) -> CompiledPolicy {
+    let choice = &object.policy;
+    compile(spec).map_err(|error| {
         let message = error.to_string();
         let range = if matches!(error, InvalidPolicy::Filter(_)) {
             object.filter_pattern.as_ref().map(|p| p.range.clone())

@@ -1495,3 +1495,165 @@ lines: > # {\"$imagepolicy\": \"flux-system:app\"}
     );
     insta::assert_snapshot!(out);
 }
+
+/// Issue 12: policies that share a rule and a repository share one evaluation, and the result
+/// is exactly what each policy evaluated alone gives (the same selections, candidates, tag
+/// counts and findings); a policy with another rule over the same tags still gets its own.
+#[test]
+fn policies_sharing_a_rule_evaluate_as_each_alone() {
+    let rule = |name: &str, range: &str| {
+        format!(
+            "---
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImagePolicy
+metadata:
+  name: {name}
+  namespace: flux-system
+spec:
+  imageRepositoryRef:
+    name: app
+  policy:
+    semver:
+      range: '{range}'
+"
+        )
+    };
+    let together = format!(
+        "# -- image.yaml\n{REPO}{}{}{}{}",
+        rule("dev", ">=1.0.0"),
+        rule("stg", ">=1.0.0"),
+        rule("prod", "<1.10.0"),
+        rule("none", ">=3.0.0"),
+    );
+    let lookup = |canonical: &str, _: &_| match TAGS.iter().find(|(image, _)| *image == canonical) {
+        Some((_, tags)) => TagLookup::Found(TagSet {
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            digests: BTreeMap::new(),
+            source: "test".into(),
+        }),
+        None => TagLookup::Failed("not in the test's tags".into()),
+    };
+    let report = resolve(&index_of(&files(&together)), &lookup);
+    let by_name = |name: &str| {
+        report
+            .policies
+            .iter()
+            .find(|p| p.name == name)
+            .unwrap_or_else(|| panic!("no policy {name}"))
+    };
+    for (name, range) in [
+        ("dev", ">=1.0.0"),
+        ("stg", ">=1.0.0"),
+        ("prod", "<1.10.0"),
+        ("none", ">=3.0.0"),
+    ] {
+        let alone = format!("# -- image.yaml\n{REPO}{}", rule(name, range));
+        let alone = resolve(&index_of(&files(&alone)), &lookup);
+        let (shared, alone) = (by_name(name), &alone.policies[0]);
+        assert_eq!(shared.latest, alone.latest, "{name}");
+        assert_eq!(shared.candidates, alone.candidates, "{name}");
+        assert_eq!(shared.tag_count, alone.tag_count, "{name}");
+        assert_eq!(shared.error, alone.error, "{name}");
+    }
+    let latest = |name: &str| by_name(name).latest.as_ref().map(|l| l.tag.clone());
+    assert_eq!(latest("dev").as_deref(), Some("v1.10.0"));
+    assert_eq!(latest("stg"), latest("dev"));
+    assert_eq!(latest("prod").as_deref(), Some("1.9.0"));
+    assert_eq!(by_name("none").error.as_ref().map(|e| e.0), Some(Code::NoMatchingTag));
+}
+
+/// Issue 12: the index parses a patch file only when one of its patches is applied to an object
+/// it builds, and then once: an overlay that patches a HelmRelease (a monorepo's per-environment
+/// patch files, which carry the markers) builds no image object, so its patch file is never
+/// read; the automation's patch of the ImagePolicy is, and still completes the policy.
+#[test]
+fn only_patch_files_applied_to_image_objects_are_read() {
+    let fixture = "# -- apps/overlay/kustomization.yaml
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - ../release.yaml
+patches:
+  - path: ../release-patch.yaml
+# -- apps/automation/kustomization.yaml
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - ../image.yaml
+patches:
+  - path: ../policy-patch.yaml
+# -- apps/release.yaml
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: app
+  namespace: flux-system
+spec:
+  values:
+    image: ghcr.io/org/app:1.9.0
+# -- apps/release-patch.yaml
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: app
+  namespace: flux-system
+spec:
+  values:
+    image: ghcr.io/org/app:1.9.0 # {\"$imagepolicy\": \"flux-system:app\"}
+# -- apps/policy-patch.yaml
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImagePolicy
+metadata:
+  name: app
+  namespace: flux-system
+spec:
+  policy:
+    semver:
+      range: '>=1.0.0'
+# -- apps/image.yaml
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageRepository
+metadata:
+  name: app
+  namespace: flux-system
+spec:
+  image: ghcr.io/org/app
+  interval: 5m
+---
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImagePolicy
+metadata:
+  name: app
+  namespace: flux-system
+spec:
+  imageRepositoryRef:
+    name: app
+";
+    let files = files(fixture);
+    let mut parser = Parser::new();
+    let analyses: Vec<_> = files
+        .iter()
+        .map(|(path, text)| analyze_file(&mut parser, path, text.as_bytes()))
+        .collect();
+    let read = std::cell::RefCell::new(Vec::<String>::new());
+    let index = Index::build(analyses, &|path| {
+        read.borrow_mut().push(path.to_string());
+        files
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, text)| text.as_bytes().to_vec())
+    });
+    assert_eq!(*read.borrow(), ["apps/policy-patch.yaml"]);
+    let report = resolve(&index, &|_, _| {
+        TagLookup::Found(TagSet {
+            tags: vec!["1.9.0".into(), "1.10.0".into()],
+            digests: BTreeMap::new(),
+            source: "test".into(),
+        })
+    });
+    assert_eq!(report.policies.len(), 1);
+    assert_eq!(
+        report.policies[0].latest.as_ref().map(|l| l.tag.as_str()),
+        Some("1.10.0")
+    );
+}

@@ -8,6 +8,7 @@
 //! the few methods that keep it consistent), so every lookup sees the same repository. It does no
 //! I/O (patch files come in through a closure) and never sees tags: [`crate::resolve`] adds them.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
 
 use fluxtag_policy::image_ref::{ImageRef, ImageRefError};
@@ -147,6 +148,44 @@ pub struct AutomationEntry {
     pub built: BuiltFrom,
 }
 
+/// The document roots of the patch files the kustomizations name, each file read and parsed
+/// the first time a patch of it is applied (building asks for a patch file's roots only when it
+/// applies one of its patches to an object), at most once per build.
+struct LazyPatchRoots<'r> {
+    /// Gives a file's bytes by path.
+    read: &'r dyn Fn(&str) -> Option<Vec<u8>>,
+    /// Every patch file the kustomizations name, with its roots once parsed (empty when it
+    /// cannot be read).
+    parsed: BTreeMap<String, OnceCell<Vec<Node>>>,
+}
+
+impl<'r> LazyPatchRoots<'r> {
+    /// Nothing parsed yet; `paths` are the patch files that may be asked for.
+    fn new(paths: Vec<String>, read: &'r dyn Fn(&str) -> Option<Vec<u8>>) -> Self {
+        LazyPatchRoots {
+            read,
+            parsed: paths.into_iter().map(|p| (p, OnceCell::new())).collect(),
+        }
+    }
+}
+
+impl PatchRoots for LazyPatchRoots<'_> {
+    fn roots(&self, path: &str) -> &[Node] {
+        let Some(cell) = self.parsed.get(path) else {
+            return &[];
+        };
+        cell.get_or_init(|| {
+            (self.read)(path).map_or_else(Vec::new, |text| {
+                yaml::parse(&text)
+                    .documents
+                    .into_iter()
+                    .filter_map(|d| d.root)
+                    .collect()
+            })
+        })
+    }
+}
+
 /// The whole repository as fluxtag sees it.
 #[derive(Debug, Clone, Default)]
 pub struct Index {
@@ -169,8 +208,11 @@ pub struct Index {
 impl Index {
     /// Puts the analyses of a repository together. `read` gives the bytes of a file by its
     /// `/`-separated path (`None`: it cannot be read); it is asked only for the kustomize patch
-    /// files the kustomizations name, which the index parses itself (a missing patch file is
-    /// kustomize's error, not ours: its patches are left out).
+    /// files the kustomizations name, which the index parses itself, each once and only when a
+    /// patch of it is applied to an object the index builds (the patch files of kustomizations
+    /// that build no image object or Flux Kustomization, such as a monorepo's per-environment
+    /// patches of HelmReleases, are never parsed; a missing patch file is kustomize's error, not
+    /// ours: its patches are left out).
     ///
     /// The build runs in a fixed order: the kustomize view first, then the Flux Kustomizations
     /// as their parents build them (a parent's `postBuild.substitute` reaches a child's spec),
@@ -190,20 +232,7 @@ impl Index {
             index.files.insert(analysis.path.clone(), analysis);
         }
         index.kustomize = KustomizeView::new(&kustomize_files);
-        let patch_roots: BTreeMap<String, Vec<Node>> = index
-            .kustomize
-            .patch_files()
-            .into_iter()
-            .filter_map(|path| {
-                let text = read(&path)?;
-                let roots = yaml::parse(&text)
-                    .documents
-                    .into_iter()
-                    .filter_map(|d| d.root)
-                    .collect();
-                Some((path, roots))
-            })
-            .collect();
+        let patch_roots = LazyPatchRoots::new(index.kustomize.patch_files(), read);
         let parents = Builder {
             kustomize: &index.kustomize,
             flux_kustomizations: &written_kustomizations,

@@ -4,21 +4,22 @@
 use fluxtag_policy::exclusion::sort_tags_descending;
 use fluxtag_policy::image_ref::parse_reference;
 
-use super::{LatestRef, PolicyReport, TagLookup};
+use std::collections::HashMap;
+
+use fluxtag_policy::policy::PolicySpec;
+
+use super::{LatestRef, PolicyReport, TagLookup, TagSet};
 use crate::diag::{Code, Diagnostic};
 use crate::index::{Index, PolicyEntry, RepositoryEntry, display_name};
 use crate::marker::MarkerKind;
 use crate::validate::{
-    CompiledPolicy, compile_policy, digest_reflection_problem, exclusion_list, repository_problem,
+    CompiledPolicy, compile_policies, digest_reflection_problem, exclusion_list, policy_spec,
+    repository_problem,
 };
 
 /// Every policy of `index` compiled, in [`crate::index::PolicyId`] order.
 pub(super) fn compile_all(index: &Index) -> Vec<CompiledPolicy> {
-    index
-        .policies()
-        .iter()
-        .map(|p| compile_policy(&p.object))
-        .collect()
+    compile_policies(index.policies().iter().map(|p| &p.object))
 }
 
 /// Evaluates every policy of `index` over the tags `tags` gives (asked once per policy, by
@@ -37,12 +38,90 @@ pub(super) fn evaluate_compiled(
     compiled: Vec<CompiledPolicy>,
     tags: &dyn Fn(&str, &RepositoryEntry) -> TagLookup,
 ) -> Vec<PolicyReport> {
+    let mut memo = Memo::default();
     index
         .policies()
         .iter()
         .zip(compiled)
-        .map(|(p, compiled)| evaluate_policy(index, p, compiled, tags))
+        .map(|(p, compiled)| evaluate_policy(index, p, compiled, tags, &mut memo))
         .collect()
+}
+
+/// What one evaluation of policies keeps so that the work two policies share is done once:
+/// each repository's tags (looked up, exclusion list applied, sorted) and each selection by a
+/// rule over a repository's tags (a monorepo writes the same rule for many policies of one
+/// image). Keys are the repository's position in the index, which fixes its tags.
+#[derive(Default)]
+struct Memo {
+    /// Each repository's tags as policies see them.
+    tags: HashMap<usize, RepositoryTags>,
+    /// Each rule's selection over a repository's tags.
+    selections: HashMap<(usize, PolicySpec), Selection>,
+}
+
+/// One repository's tags as its policies see them.
+#[derive(Clone)]
+enum RepositoryTags {
+    /// The tag source failed, with its message.
+    Failed(String),
+    /// The exclusion list does not compile, with the reason.
+    BadExclusion(String),
+    /// The tags the source gave and what is left after the exclusion list, sorted descending.
+    Listed(TagSet, Vec<String>),
+}
+
+/// What a rule selects from a repository's tags.
+#[derive(Clone)]
+struct Selection {
+    /// The best ten tags, best first.
+    candidates: Vec<String>,
+    /// The selected tag, or why none is (in the user's terms).
+    latest: Result<String, String>,
+}
+
+/// The tags `repository` gives its policies, asked from `tags` once per run.
+fn repository_tags(
+    repository: &RepositoryEntry,
+    canonical: &str,
+    tags: &dyn Fn(&str, &RepositoryEntry) -> TagLookup,
+) -> RepositoryTags {
+    let set = match tags(canonical, repository) {
+        TagLookup::Found(set) => set,
+        TagLookup::Failed(message) => return RepositoryTags::Failed(message),
+    };
+    match exclusion_list(&repository.object.exclusion_patterns()) {
+        Ok(exclusion) => {
+            let mut list = exclusion.apply(set.tags.clone());
+            sort_tags_descending(&mut list);
+            RepositoryTags::Listed(set, list)
+        }
+        Err(error) => RepositoryTags::BadExclusion(error.to_string()),
+    }
+}
+
+/// What `policy` selects from `list`, the tags `set` left by `repository`'s exclusion list.
+fn select(
+    policy: &fluxtag_policy::policy::Policy,
+    repository: &RepositoryEntry,
+    set: &TagSet,
+    list: &[String],
+) -> Selection {
+    let latest = policy.latest(list).map_err(|error| {
+        // What happened, in the user's terms; which case it is stays the controller's.
+        if list.is_empty() && !set.tags.is_empty() {
+            excluded_all(&repository.object.exclusion_patterns(), &set.tags)
+        } else if list.is_empty() {
+            "the image has no tags".to_string()
+        } else {
+            policy
+                .no_tag(list)
+                .map_or_else(|| error.to_string(), |why| why.to_string())
+        }
+    });
+    Selection {
+        candidates: policy.candidates(list, 10).unwrap_or_default(),
+        latest,
+    }
 }
 
 /// The `no-matching-tag` finding of each policy that selects no tag, and the
@@ -123,6 +202,7 @@ fn evaluate_policy(
     entry: &PolicyEntry,
     compiled: CompiledPolicy,
     tags: &dyn Fn(&str, &RepositoryEntry) -> TagLookup,
+    memo: &mut Memo,
 ) -> PolicyReport {
     let object = &entry.object;
     let repository = index.repository_of(entry);
@@ -179,25 +259,38 @@ fn evaluate_policy(
             format!("invalid image {image:?}"),
         );
     };
-    let set = match tags(&parsed.canonical(), repository) {
-        TagLookup::Found(set) => set,
-        TagLookup::Failed(message) => {
+    let position = index
+        .repositories()
+        .iter()
+        .position(|r| std::ptr::eq(r, repository))
+        .unwrap_or(usize::MAX);
+    let repository_tags = memo
+        .tags
+        .entry(position)
+        .or_insert_with(|| repository_tags(repository, &parsed.canonical(), tags))
+        .clone();
+    let (set, list) = match repository_tags {
+        RepositoryTags::Listed(set, list) => (set, list),
+        RepositoryTags::Failed(message) => {
             return PolicyReport {
                 error: Some((Code::RegistryError, message)),
                 engine: Some(policy),
                 ..report
             };
         }
+        RepositoryTags::BadExclusion(message) => {
+            return fail(report, Code::RepositoryInvalid, message);
+        }
     };
-    let mut list = match exclusion_list(&repository.object.exclusion_patterns()) {
-        Ok(exclusion) => exclusion.apply(set.tags.clone()),
-        Err(error) => return fail(report, Code::RepositoryInvalid, error.to_string()),
-    };
-    sort_tags_descending(&mut list);
     report.tag_count = Some(list.len());
     report.tag_source = Some(set.source.clone());
-    report.candidates = policy.candidates(&list, 10).unwrap_or_default();
-    match policy.latest(&list) {
+    let selection = memo
+        .selections
+        .entry((position, policy_spec(object)))
+        .or_insert_with(|| select(&policy, repository, &set, &list))
+        .clone();
+    report.candidates = selection.candidates;
+    match selection.latest {
         Ok(tag) => {
             let digest = if object.digest_reflection().reflects() {
                 set.digests.get(&tag).cloned()
@@ -221,17 +314,7 @@ fn evaluate_policy(
             }
             report.latest = Some(latest);
         }
-        Err(error) => {
-            // What happened, in the user's terms; which case it is stays the controller's.
-            let reason = if list.is_empty() && !set.tags.is_empty() {
-                excluded_all(&repository.object.exclusion_patterns(), &set.tags)
-            } else if list.is_empty() {
-                "the image has no tags".to_string()
-            } else {
-                policy
-                    .no_tag(&list)
-                    .map_or_else(|| error.to_string(), |why| why.to_string())
-            };
+        Err(reason) => {
             report.error = Some((
                 Code::NoMatchingTag,
                 format!(
