@@ -8,7 +8,8 @@
 //! - the repository: kustomize builds ([`kustomize`]), `${VAR}` substitution ([`vars`]), the
 //!   cross-file index ([`index`]), object validation ([`validate`]), did-you-mean ([`suggest`]);
 //! - verdicts: what Flux would write for each marker ([`resolve`]);
-//! - the output model: diagnostics ([`diag`]), byte-exact edits ([`edit`]), positions ([`text`]).
+//! - the output model: diagnostics ([`diag`]), byte-exact edits ([`edit`]), positions ([`text`]);
+//! - below all of them, work spread over the cores in a fixed order ([`parallel`]).
 //!
 //! It must not do I/O of any kind (no files, network, environment, clock or printing), must not
 //! know the language server protocol or output formats, and must not panic on any input: bad
@@ -21,6 +22,7 @@ pub mod flux;
 pub mod index;
 pub mod kustomize;
 pub mod marker;
+pub mod parallel;
 pub mod resolve;
 pub mod selector;
 pub mod suggest;

@@ -1559,7 +1559,10 @@ spec:
     assert_eq!(latest("dev").as_deref(), Some("v1.10.0"));
     assert_eq!(latest("stg"), latest("dev"));
     assert_eq!(latest("prod").as_deref(), Some("1.9.0"));
-    assert_eq!(by_name("none").error.as_ref().map(|e| e.0), Some(Code::NoMatchingTag));
+    assert_eq!(
+        by_name("none").error.as_ref().map(|e| e.0),
+        Some(Code::NoMatchingTag)
+    );
 }
 
 /// Issue 12: the index parses a patch file only when one of its patches is applied to an object
@@ -1635,15 +1638,15 @@ spec:
         .iter()
         .map(|(path, text)| analyze_file(&mut parser, path, text.as_bytes()))
         .collect();
-    let read = std::cell::RefCell::new(Vec::<String>::new());
+    let read = std::sync::Mutex::new(Vec::<String>::new());
     let index = Index::build(analyses, &|path| {
-        read.borrow_mut().push(path.to_string());
+        read.lock().unwrap().push(path.to_string());
         files
             .iter()
             .find(|(p, _)| p == path)
             .map(|(_, text)| text.as_bytes().to_vec())
     });
-    assert_eq!(*read.borrow(), ["apps/policy-patch.yaml"]);
+    assert_eq!(*read.lock().unwrap(), ["apps/policy-patch.yaml"]);
     let report = resolve(&index, &|_, _| {
         TagLookup::Found(TagSet {
             tags: vec!["1.9.0".into(), "1.10.0".into()],

@@ -182,10 +182,35 @@ impl Policy {
         self.select(&tags)
     }
 
+    /// [`Policy::latest`] and [`Policy::candidates`] of the same tags at once, `filterTags`
+    /// applied once for both (it is most of an evaluation's cost).
+    pub fn latest_and_candidates(
+        &self,
+        tags: &[String],
+        limit: usize,
+    ) -> (Result<String, EvaluationError>, Vec<String>) {
+        let sorted = scan_order(tags);
+        let filtered = self.filtered(&sorted);
+        let latest = self.select_filtered(&sorted, filtered.as_deref());
+        let candidates = self
+            .candidates_filtered(&sorted, filtered.as_deref(), limit)
+            .unwrap_or_default();
+        (latest, candidates)
+    }
+
     /// [`Policy::latest_in_order`] on borrowed tags.
     fn select(&self, tags: &[&str]) -> Result<String, EvaluationError> {
         let filtered = self.filtered(tags);
-        let candidates = self.candidate_list(tags, filtered.as_deref());
+        self.select_filtered(tags, filtered.as_deref())
+    }
+
+    /// [`Policy::select`] with `filterTags` applied to `tags` already (`filtered`).
+    fn select_filtered(
+        &self,
+        tags: &[&str],
+        filtered: Option<&[FilteredTag]>,
+    ) -> Result<String, EvaluationError> {
+        let candidates = self.candidate_list(tags, filtered);
         if candidates.is_empty() {
             return Err(EvaluationError::EmptyList);
         }
@@ -295,7 +320,17 @@ impl Policy {
     ) -> Result<Vec<String>, EvaluationError> {
         let sorted = scan_order(tags);
         let filtered = self.filtered(&sorted);
-        let candidates = self.candidate_list(&sorted, filtered.as_deref());
+        self.candidates_filtered(&sorted, filtered.as_deref(), limit)
+    }
+
+    /// [`Policy::candidates`] of tags in scan order, `filterTags` applied already (`filtered`).
+    fn candidates_filtered(
+        &self,
+        sorted: &[&str],
+        filtered: Option<&[FilteredTag]>,
+        limit: usize,
+    ) -> Result<Vec<String>, EvaluationError> {
+        let candidates = self.candidate_list(sorted, filtered);
         if candidates.is_empty() {
             return Err(EvaluationError::EmptyList);
         }

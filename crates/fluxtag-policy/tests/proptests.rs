@@ -146,6 +146,10 @@ proptest! {
             if let Ok(tag) = policy.latest_in_order(&tags) {
                 prop_assert!(tags.contains(&tag));
             }
+            // Issue 12: the combined call (one filterTags pass) is the two calls it replaces.
+            let (together, best_together) = policy.latest_and_candidates(&tags, 5);
+            prop_assert_eq!(&together, &latest);
+            prop_assert_eq!(&best_together, &policy.candidates(&tags, 5).unwrap_or_default());
             match policy.candidates(&tags, 5) {
                 Ok(best) => {
                     prop_assert!(best.len() <= 5);

@@ -8,8 +8,8 @@
 //! the few methods that keep it consistent), so every lookup sees the same repository. It does no
 //! I/O (patch files come in through a closure) and never sees tags: [`crate::resolve`] adds them.
 
-use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
 
 use fluxtag_policy::image_ref::{ImageRef, ImageRefError};
 
@@ -153,18 +153,25 @@ pub struct AutomationEntry {
 /// applies one of its patches to an object), at most once per build.
 struct LazyPatchRoots<'r> {
     /// Gives a file's bytes by path.
-    read: &'r dyn Fn(&str) -> Option<Vec<u8>>,
+    read: &'r ReadFile<'r>,
     /// Every patch file the kustomizations name, with its roots once parsed (empty when it
     /// cannot be read).
-    parsed: BTreeMap<String, OnceCell<Vec<Node>>>,
+    parsed: BTreeMap<String, OnceLock<Vec<Node>>>,
 }
+
+/// How [`Index::build`] reads a patch file: its bytes by `/`-separated path, `None` when it
+/// cannot be read. Called from any of the threads building objects.
+pub type ReadFile<'r> = dyn Fn(&str) -> Option<Vec<u8>> + Sync + 'r;
+
+/// Below this many objects per core, one thread builds them all.
+const BUILDS_PER_THREAD: usize = 32;
 
 impl<'r> LazyPatchRoots<'r> {
     /// Nothing parsed yet; `paths` are the patch files that may be asked for.
-    fn new(paths: Vec<String>, read: &'r dyn Fn(&str) -> Option<Vec<u8>>) -> Self {
+    fn new(paths: Vec<String>, read: &'r ReadFile<'r>) -> Self {
         LazyPatchRoots {
             read,
-            parsed: paths.into_iter().map(|p| (p, OnceCell::new())).collect(),
+            parsed: paths.into_iter().map(|p| (p, OnceLock::new())).collect(),
         }
     }
 }
@@ -217,7 +224,7 @@ impl Index {
     /// The build runs in a fixed order: the kustomize view first, then the Flux Kustomizations
     /// as their parents build them (a parent's `postBuild.substitute` reaches a child's spec),
     /// then every image object, one entry per instance (see [`built`]).
-    pub fn build(analyses: Vec<FileAnalysis>, read: &dyn Fn(&str) -> Option<Vec<u8>>) -> Index {
+    pub fn build(analyses: Vec<FileAnalysis>, read: &ReadFile<'_>) -> Index {
         let mut index = Index::default();
         let mut kustomize_files: Vec<KustomizeFile> = Vec::new();
         let mut written_kustomizations: Vec<FluxKustomization> = Vec::new();
@@ -246,8 +253,19 @@ impl Index {
         // they mark a cluster; a root the repository does not show applied (its bootstrap lives
         // elsewhere) is in an unknown cluster, which matches any.
         let mut bootstraps: BTreeSet<usize> = BTreeSet::new();
-        for (position, written) in written_kustomizations.iter().enumerate() {
-            for (object, _, parent) in built_objects(&parents, &written.origin, &index.files) {
+        let written_positions: Vec<usize> = (0..written_kustomizations.len()).collect();
+        let built_written =
+            crate::parallel::map_shares(written_positions, BUILDS_PER_THREAD, |share| {
+                share
+                    .into_iter()
+                    .map(|position| {
+                        let origin = &written_kustomizations[position].origin;
+                        (position, built_objects(&parents, origin, &index.files))
+                    })
+                    .collect()
+            });
+        for (position, built) in built_written {
+            for (object, _, parent) in built {
                 if parent == Some(position) {
                     bootstraps.insert(position);
                 }
@@ -304,28 +322,36 @@ impl Index {
         let mut policies = Vec::new();
         let mut repositories = Vec::new();
         let mut automations = Vec::new();
+        let mut written_objects: Vec<&flux::Origin> = Vec::new();
         for analysis in index.files.values() {
             let patch_only = index.kustomize.is_patch_file(&analysis.path);
             for object in &analysis.objects {
-                let origin = match object {
+                written_objects.push(match object {
                     FluxObject::Policy(_) | FluxObject::Repository(_) if patch_only => continue,
                     FluxObject::Policy(p) => &p.origin,
                     FluxObject::Repository(r) => &r.origin,
                     FluxObject::Automation(a) => &a.origin,
                     _ => continue,
-                };
-                for (built, built_from, _) in built_objects(&builder, origin, &index.files) {
-                    match built {
-                        FluxObject::Policy(p) => policies.push(policy_entry(p, built_from)),
-                        FluxObject::Repository(r) => {
-                            repositories.push(repository_entry(r, built_from));
-                        }
-                        FluxObject::Automation(a) => {
-                            automations.push(automation_entry(a, built_from));
-                        }
-                        _ => {}
-                    }
+                });
+            }
+        }
+        // Each object's instances, on every core, in file and document order.
+        let built = crate::parallel::map_shares(written_objects, BUILDS_PER_THREAD, |share| {
+            share
+                .into_iter()
+                .map(|origin| built_objects(&builder, origin, &index.files))
+                .collect()
+        });
+        for (built, built_from, _) in built.into_iter().flatten() {
+            match built {
+                FluxObject::Policy(p) => policies.push(policy_entry(p, built_from)),
+                FluxObject::Repository(r) => {
+                    repositories.push(repository_entry(r, built_from));
                 }
+                FluxObject::Automation(a) => {
+                    automations.push(automation_entry(a, built_from));
+                }
+                _ => {}
             }
         }
         index.policies = policies;

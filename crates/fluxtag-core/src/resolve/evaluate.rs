@@ -38,29 +38,51 @@ pub(super) fn evaluate_compiled(
     compiled: Vec<CompiledPolicy>,
     tags: &dyn Fn(&str, &RepositoryEntry) -> TagLookup,
 ) -> Vec<PolicyReport> {
-    let mut memo = Memo::default();
-    index
-        .policies()
-        .iter()
-        .zip(compiled)
-        .map(|(p, compiled)| evaluate_policy(index, p, compiled, tags, &mut memo))
-        .collect()
+    // Each repository's tags, asked once, here on this thread (`tags` need not be shareable).
+    let mut repository_tags_by_position: HashMap<usize, RepositoryTags> = HashMap::new();
+    for entry in index.policies() {
+        let Some(repository) = index.repository_of(entry) else {
+            continue;
+        };
+        let Some(Ok(image)) = &repository.image_ref else {
+            continue;
+        };
+        let position = repository_position(index, repository);
+        repository_tags_by_position
+            .entry(position)
+            .or_insert_with(|| repository_tags(repository, &image.canonical(), tags));
+    }
+    let listed = &repository_tags_by_position;
+    // Then the policies, on every core in contiguous shares (a repository's policies are
+    // usually written together, so they mostly share a thread and its selections).
+    let work: Vec<(&PolicyEntry, CompiledPolicy)> = index.policies().iter().zip(compiled).collect();
+    crate::parallel::map_shares(work, POLICIES_PER_THREAD, |share| {
+        let mut selections = HashMap::new();
+        share
+            .into_iter()
+            .map(|(p, compiled)| evaluate_policy(index, p, compiled, listed, &mut selections))
+            .collect()
+    })
 }
 
-/// What one evaluation of policies keeps so that the work two policies share is done once:
-/// each repository's tags (looked up, exclusion list applied, sorted) and each selection by a
-/// rule over a repository's tags (a monorepo writes the same rule for many policies of one
-/// image). Keys are the repository's position in the index, which fixes its tags.
-#[derive(Default)]
-struct Memo {
-    /// Each repository's tags as policies see them.
-    tags: HashMap<usize, RepositoryTags>,
-    /// Each rule's selection over a repository's tags.
-    selections: HashMap<(usize, PolicySpec), Selection>,
+/// Below this many policies per core, one thread evaluates them all (spawning costs more).
+const POLICIES_PER_THREAD: usize = 64;
+
+/// The position of `repository` (a reference into `index`) among the index's repositories:
+/// the key under which its tags are kept.
+fn repository_position(index: &Index, repository: &RepositoryEntry) -> usize {
+    index
+        .repositories()
+        .iter()
+        .position(|r| std::ptr::eq(r, repository))
+        .unwrap_or(usize::MAX)
 }
+
+/// Each rule's selection over a repository's tags (by the repository's position): a monorepo
+/// writes the same rule for many policies of one image, and they share one selection.
+type Selections = HashMap<(usize, PolicySpec), Selection>;
 
 /// One repository's tags as its policies see them.
-#[derive(Clone)]
 enum RepositoryTags {
     /// The tag source failed, with its message.
     Failed(String),
@@ -106,7 +128,8 @@ fn select(
     set: &TagSet,
     list: &[String],
 ) -> Selection {
-    let latest = policy.latest(list).map_err(|error| {
+    let (latest, candidates) = policy.latest_and_candidates(list, 10);
+    let latest = latest.map_err(|error| {
         // What happened, in the user's terms; which case it is stays the controller's.
         if list.is_empty() && !set.tags.is_empty() {
             excluded_all(&repository.object.exclusion_patterns(), &set.tags)
@@ -118,10 +141,7 @@ fn select(
                 .map_or_else(|| error.to_string(), |why| why.to_string())
         }
     });
-    Selection {
-        candidates: policy.candidates(list, 10).unwrap_or_default(),
-        latest,
-    }
+    Selection { candidates, latest }
 }
 
 /// The `no-matching-tag` finding of each policy that selects no tag, and the
@@ -201,8 +221,8 @@ fn evaluate_policy(
     index: &Index,
     entry: &PolicyEntry,
     compiled: CompiledPolicy,
-    tags: &dyn Fn(&str, &RepositoryEntry) -> TagLookup,
-    memo: &mut Memo,
+    listed: &HashMap<usize, RepositoryTags>,
+    selections: &mut Selections,
 ) -> PolicyReport {
     let object = &entry.object;
     let repository = index.repository_of(entry);
@@ -259,35 +279,36 @@ fn evaluate_policy(
             format!("invalid image {image:?}"),
         );
     };
-    let position = index
-        .repositories()
-        .iter()
-        .position(|r| std::ptr::eq(r, repository))
-        .unwrap_or(usize::MAX);
-    let repository_tags = memo
-        .tags
-        .entry(position)
-        .or_insert_with(|| repository_tags(repository, &parsed.canonical(), tags))
-        .clone();
-    let (set, list) = match repository_tags {
-        RepositoryTags::Listed(set, list) => (set, list),
-        RepositoryTags::Failed(message) => {
+    let position = repository_position(index, repository);
+    let (set, list) = match listed.get(&position) {
+        Some(RepositoryTags::Listed(set, list)) => (set, list.clone()),
+        Some(RepositoryTags::Failed(message)) => {
             return PolicyReport {
-                error: Some((Code::RegistryError, message)),
+                error: Some((Code::RegistryError, message.clone())),
                 engine: Some(policy),
                 ..report
             };
         }
-        RepositoryTags::BadExclusion(message) => {
-            return fail(report, Code::RepositoryInvalid, message);
+        Some(RepositoryTags::BadExclusion(message)) => {
+            return fail(report, Code::RepositoryInvalid, message.clone());
+        }
+        // Looked up above for every policy's repository with a valid image.
+        None => {
+            return PolicyReport {
+                error: Some((
+                    Code::RegistryError,
+                    format!("no tags were looked up for {}", parsed.canonical()),
+                )),
+                engine: Some(policy),
+                ..report
+            };
         }
     };
     report.tag_count = Some(list.len());
     report.tag_source = Some(set.source.clone());
-    let selection = memo
-        .selections
+    let selection = selections
         .entry((position, policy_spec(object)))
-        .or_insert_with(|| select(&policy, repository, &set, &list))
+        .or_insert_with(|| select(&policy, repository, set, &list))
         .clone();
     report.candidates = selection.candidates;
     match selection.latest {
