@@ -1,0 +1,248 @@
+// Driven by tests/dist/vscode.rs: opens the code-server workbench in Debian's chromium through
+// playwright-core (never a downloaded browser) and checks the fluxtag extension through the UI.
+// Usage: node vscode.cjs CONFIG.json; the config names the workbench URL, the workspace folder,
+// the browser, the checks to run and the report file. Every check is run (a failed one leaves a
+// screenshot beside the report); the report lists each with ok and a detail; exits 1 when one
+// failed.
+"use strict";
+const fs = require("fs");
+const path = require("path");
+
+const config = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+const { chromium } = require(config.playwrightCore);
+const ws = config.workspace;
+const HELMRELEASE = "kubernetes/apps/media/sonarr/app/helmrelease.yaml";
+const CRONJOB = "kubernetes/apps/default/backup/app/cronjob.yaml";
+const PROWLARR = "kubernetes/apps/media/prowlarr/app/deployment.yaml";
+const timeout = config.timeoutMs || 30000;
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const read = (file) => fs.readFileSync(path.join(ws, file), "utf8");
+
+/** Polls `probe` until it returns a truthy value; throws `what` (and the last value) on timeout. */
+async function until(what, probe, ms = timeout) {
+  const end = Date.now() + ms;
+  let last;
+  for (;;) {
+    try {
+      last = await probe();
+      if (last) return last;
+    } catch (error) {
+      last = String(error);
+    }
+    if (Date.now() > end) throw new Error(`${what} (after ${ms} ms; last: ${JSON.stringify(last)})`);
+    await sleep(200);
+  }
+}
+
+/** 1-based line and column of the first `needle` in `text`, plus `offset` characters. */
+function locate(text, needle, offset = 0) {
+  const index = text.indexOf(needle);
+  if (index < 0) throw new Error(`${needle} not in the fixture`);
+  const before = text.slice(0, index + offset).split("\n");
+  return [before.length, before[before.length - 1].length + 1];
+}
+
+function writeSettings(settings) {
+  fs.mkdirSync(path.join(ws, ".vscode"), { recursive: true });
+  fs.writeFileSync(path.join(ws, ".vscode/settings.json"), JSON.stringify(settings, null, 2));
+}
+
+async function main() {
+  const browser = await chromium.launch({
+    executablePath: config.chromium,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--no-proxy-server"],
+  });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const report = { checks: [], screenshots: [] };
+  const activeEditor = ".editor-group-container.active .monaco-editor";
+
+  async function visibleText(selector) {
+    const element = page.locator(`${selector} >> visible=true`).first();
+    return (await element.count()) ? element.innerText() : "";
+  }
+  async function quickInputClosed() {
+    await until("quick input closes", async () => !(await page.locator(".quick-input-widget >> visible=true").count()), 10000);
+  }
+  async function open(file) {
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("Control+P");
+    await page.locator(".quick-input-widget input >> visible=true").waitFor({ timeout });
+    await page.keyboard.type(file);
+    const base = path.basename(file);
+    await until(`quick open lists ${file}`, async () => (await visibleText(".quick-input-list")).includes(base));
+    await page.keyboard.press("Enter");
+    await quickInputClosed();
+    await until(`${file} is the active editor`, async () => {
+      const title = await page.locator(".editor-group-container.active .tab.active").first().getAttribute("title");
+      return title && title.includes(file.split("/").slice(-2).join("/")) && title;
+    });
+    await page.locator(`${activeEditor} .view-lines`).first().waitFor({ timeout });
+  }
+  async function goTo(line, column) {
+    await page.keyboard.press("Control+G");
+    await page.locator(".quick-input-widget input >> visible=true").waitFor({ timeout });
+    await page.keyboard.type(`${line}:${column}`);
+    await page.keyboard.press("Enter");
+    await quickInputClosed();
+  }
+  async function hoverText(needle) {
+    await page.keyboard.press("Control+K");
+    await page.keyboard.press("Control+I");
+    return until(`a hover with ${needle}`, async () => {
+      const text = await visibleText(".monaco-hover");
+      return text.includes(needle) && text;
+    });
+  }
+  async function editorText() {
+    return (await page.locator(`${activeEditor} .view-lines`).first().innerText()).replace(/\u00a0/g, " ");
+  }
+  async function problems(needle) {
+    if (!(await page.locator(".markers-panel >> visible=true").count())) {
+      await page.keyboard.press("Control+Shift+M");
+    }
+    return until(`the Problems panel lists ${needle}`, async () => {
+      const text = await visibleText(".markers-panel");
+      return text.includes(needle) && text;
+    });
+  }
+
+  const checks = {
+    // The stale marker of sonarr: a warning squiggle in the editor and its Problems entry.
+    async diagnostic() {
+      await open(HELMRELEASE);
+      await until("a warning squiggle", async () => (await page.locator(`${activeEditor} .squiggly-warning`).count()) > 0);
+      const text = await problems("fluxtag(stale)");
+      if (!text.includes("4.0.9 is stale")) throw new Error(`Problems lacks the message:\n${text}`);
+      await page.keyboard.press("Control+Shift+M"); // hide the panel again (it toggles)
+      return "squiggle and Problems entry fluxtag(stale)";
+    },
+    async inlayHints() {
+      await open(HELMRELEASE);
+      await until("the inlay hint → 4.0.11", async () => (await editorText()).includes("→ 4.0.11"));
+      return "→ 4.0.11 shown";
+    },
+    async hover() {
+      await open(HELMRELEASE);
+      const [line, column] = locate(read(HELMRELEASE), "4.0.9", 1);
+      await goTo(line, column);
+      const text = await hoverText("flux-system/sonarr");
+      for (const needed of ["4.0.11", "semver", "ghcr.io/onedr0p/sonarr"]) {
+        if (!text.includes(needed)) throw new Error(`hover lacks ${needed}:\n${text}`);
+      }
+      await page.keyboard.press("Escape");
+      return "hover names the policy and 4.0.11";
+    },
+    // Issue 11 item 4: `(?P<date>…)` must not lose `<date>` (read as HTML by VS Code).
+    async hoverPattern() {
+      await open(CRONJOB);
+      const [line, column] = locate(read(CRONJOB), "flux-system:backup", 2);
+      await goTo(line, column);
+      const text = await hoverText("(?P<date>[0-9]{8})");
+      await page.keyboard.press("Escape");
+      return text.split("\n").find((l) => l.includes("(?P<date>")) || text;
+    },
+    async definition() {
+      await open(HELMRELEASE);
+      const [line, column] = locate(read(HELMRELEASE), "flux-system:sonarr:tag", 2);
+      await goTo(line, column);
+      await page.keyboard.press("F12");
+      const title = await until("go to definition opens image-policies.yaml", async () => {
+        const t = await page.locator(".editor-group-container.active .tab.active").first().getAttribute("title");
+        return t && t.endsWith("image-policies.yaml") && t;
+      });
+      const lineText = await visibleText(`${activeEditor} .current-line ~ *`).catch(() => "");
+      return `${title} ${lineText}`.trim();
+    },
+    async completion() {
+      await open(PROWLARR);
+      const [line, column] = locate(read(PROWLARR), 'flux-system:prowlar"', "flux-system:prow".length);
+      await goTo(line, column);
+      await page.keyboard.press("Control+Space");
+      const text = await until("completion offers flux-system:prowlarr", async () => {
+        const t = await visibleText(".suggest-widget");
+        return t.includes("flux-system:prowlarr") && t;
+      });
+      await page.keyboard.press("Escape");
+      return text.split("\n").slice(0, 4).join(" | ");
+    },
+    // The quick fix, saved: the file differs from before in exactly the value.
+    async quickFix() {
+      const before = read(HELMRELEASE);
+      await open(HELMRELEASE);
+      const [line, column] = locate(before, "4.0.9", 1);
+      await goTo(line, column);
+      await page.keyboard.press("Control+.");
+      const row = page.locator(".action-widget .monaco-list-row >> visible=true", { hasText: "Update to 4.0.11" }).first();
+      await row.waitFor({ timeout });
+      await row.click();
+      await until("the editor shows tag: 4.0.11", async () => (await editorText()).includes("tag: 4.0.11 #"));
+      await page.keyboard.press("Control+S");
+      const expected = before.replace("tag: 4.0.9 #", "tag: 4.0.11 #");
+      await until("the saved file changed in exactly the value", async () => read(HELMRELEASE) === expected, 10000);
+      return "tag: 4.0.9 → 4.0.11, nothing else";
+    },
+    // `source.fixAll.fluxtag` on save when enabled in editor.codeActionsOnSave.
+    async fixAllOnSave() {
+      const before = read(CRONJOB);
+      writeSettings({ ...config.settings, "editor.codeActionsOnSave": { "source.fixAll.fluxtag": "explicit" } });
+      await sleep(1500); // the workbench reads the changed settings file
+      await open(CRONJOB);
+      await until("the backup marker is stale", async () => (await page.locator(`${activeEditor} .squiggly-warning`).count()) > 0);
+      await page.keyboard.press("Control+Home");
+      await page.keyboard.type("# saved");
+      await page.keyboard.press("Enter");
+      await page.keyboard.press("Control+S");
+      const expected = "# saved\n" + before.replace("main-20241101-3f2a9c1", "main-20241120-c0ffee1");
+      await until("the saved file has the fix", async () => read(CRONJOB) === expected, 15000);
+      return "saved with main-20241120-c0ffee1";
+    },
+    // A changed fluxtag.tagsFrom takes effect without a restart.
+    async tagsFromChange() {
+      const tags = JSON.parse(read("tags.json"));
+      tags["ghcr.io/onedr0p/sonarr"].push("4.0.13");
+      fs.writeFileSync(path.join(ws, "tags-next.json"), JSON.stringify(tags));
+      writeSettings({ ...config.settings, "fluxtag.tagsFrom": "tags-next.json" });
+      await open(HELMRELEASE);
+      const current = read(HELMRELEASE).includes("tag: 4.0.11 #") ? "4.0.11" : "4.0.9";
+      await until("the inlay hint → 4.0.13", async () => (await editorText()).includes("→ 4.0.13"));
+      await problems(`${current} is stale`);
+      await page.keyboard.press("Control+Shift+M");
+      return `${current} now stale against 4.0.13`;
+    },
+  };
+
+  try {
+    await page.goto(config.url, { timeout: 60000 });
+    await page.locator(".monaco-workbench").waitFor({ timeout: 60000 });
+    await page.locator(".explorer-folders-view, .explorer-viewlet").first().waitFor({ timeout: 60000 }).catch(() => {});
+    for (const name of config.checks) {
+      const started = Date.now();
+      try {
+        const detail = await checks[name]();
+        report.checks.push({ name, ok: true, detail, ms: Date.now() - started });
+      } catch (error) {
+        const shot = path.join(config.outDir, `failure-${name}.png`);
+        await page.screenshot({ path: shot }).catch(() => {});
+        report.screenshots.push(shot);
+        report.checks.push({ name, ok: false, detail: String(error && error.message || error), ms: Date.now() - started });
+        for (let i = 0; i < 3; i++) await page.keyboard.press("Escape").catch(() => {});
+      }
+    }
+  } catch (error) {
+    const shot = path.join(config.outDir, "failure-workbench.png");
+    await page.screenshot({ path: shot }).catch(() => {});
+    report.screenshots.push(shot);
+    report.checks.push({ name: "workbench", ok: false, detail: String(error && error.message || error) });
+  } finally {
+    fs.writeFileSync(config.report, JSON.stringify(report, null, 2));
+    await browser.close();
+  }
+  process.exit(report.checks.every((c) => c.ok) ? 0 : 1);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(2);
+});
