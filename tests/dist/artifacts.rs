@@ -46,6 +46,10 @@ pub fn dist() -> Result<&'static Path, String> {
             }
         }
         let target = target_dir();
+        // For work on the tests: reuse a `scripts/dist` output instead of building one.
+        if let Some(dir) = std::env::var_os("FLUXTAG_TEST_DIST_DIR") {
+            return Ok(PathBuf::from(dir));
+        }
         let out = target.join("dist-artifacts");
         let _ = std::fs::remove_dir_all(&out);
         let started = std::time::Instant::now();

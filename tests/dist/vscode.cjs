@@ -56,29 +56,46 @@ async function main() {
   });
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const report = { checks: [], screenshots: [] };
-  const activeEditor = ".editor-group-container.active .monaco-editor";
+  const activeEditor = ".part.editor .monaco-editor";
 
   async function visibleText(selector) {
     const element = page.locator(`${selector} >> visible=true`).first();
     return (await element.count()) ? element.innerText() : "";
   }
+  async function activeTab() {
+    const tab = page.locator(".part.editor .tab.active").first();
+    return `${(await tab.getAttribute("title")) || ""} ${(await tab.getAttribute("aria-label")) || ""}`;
+  }
   async function quickInputClosed() {
     await until("quick input closes", async () => !(await page.locator(".quick-input-widget >> visible=true").count()), 10000);
   }
-  async function open(file) {
-    await page.keyboard.press("Escape");
+  async function openOnce(file) {
+    for (let i = 0; i < 3; i++) await page.keyboard.press("Escape");
+    const editor = page.locator(`${activeEditor} .view-lines >> visible=true`).first();
+    if (await editor.count()) await editor.click({ position: { x: 2, y: 2 } });
     await page.keyboard.press("Control+P");
-    await page.locator(".quick-input-widget input >> visible=true").waitFor({ timeout });
+    await page.locator(".quick-input-widget input >> visible=true").waitFor({ timeout: 10000 });
     await page.keyboard.type(file);
     const base = path.basename(file);
-    await until(`quick open lists ${file}`, async () => (await visibleText(".quick-input-list")).includes(base));
+    await until(`quick open lists ${file}`, async () => (await visibleText(".quick-input-list")).includes(base), 10000);
     await page.keyboard.press("Enter");
     await quickInputClosed();
     await until(`${file} is the active editor`, async () => {
-      const title = await page.locator(".editor-group-container.active .tab.active").first().getAttribute("title");
-      return title && title.includes(file.split("/").slice(-2).join("/")) && title;
-    });
-    await page.locator(`${activeEditor} .view-lines`).first().waitFor({ timeout });
+      const title = await activeTab();
+      return title.includes(path.basename(file)) && title;
+    }, 10000);
+  }
+  async function open(file) {
+    let failure;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await openOnce(file);
+        return;
+      } catch (error) {
+        failure = error;
+      }
+    }
+    throw failure;
   }
   async function goTo(line, column) {
     await page.keyboard.press("Control+G");
@@ -87,23 +104,23 @@ async function main() {
     await page.keyboard.press("Enter");
     await quickInputClosed();
   }
-  async function hoverText(needle) {
+  async function hoverText(...needles) {
     await page.keyboard.press("Control+K");
     await page.keyboard.press("Control+I");
-    return until(`a hover with ${needle}`, async () => {
+    return until(`a hover with ${needles.join(", ")}`, async () => {
       const text = await visibleText(".monaco-hover");
-      return text.includes(needle) && text;
+      return needles.every((needle) => text.includes(needle)) && text;
     });
   }
   async function editorText() {
     return (await page.locator(`${activeEditor} .view-lines`).first().innerText()).replace(/\u00a0/g, " ");
   }
   async function problems(needle) {
-    if (!(await page.locator(".markers-panel >> visible=true").count())) {
+    if (!(await page.locator(".part.panel >> visible=true").count())) {
       await page.keyboard.press("Control+Shift+M");
     }
     return until(`the Problems panel lists ${needle}`, async () => {
-      const text = await visibleText(".markers-panel");
+      const text = await visibleText(".part.panel");
       return text.includes(needle) && text;
     });
   }
@@ -115,7 +132,6 @@ async function main() {
       await until("a warning squiggle", async () => (await page.locator(`${activeEditor} .squiggly-warning`).count()) > 0);
       const text = await problems("fluxtag(stale)");
       if (!text.includes("4.0.9 is stale")) throw new Error(`Problems lacks the message:\n${text}`);
-      await page.keyboard.press("Control+Shift+M"); // hide the panel again (it toggles)
       return "squiggle and Problems entry fluxtag(stale)";
     },
     async inlayHints() {
@@ -127,10 +143,7 @@ async function main() {
       await open(HELMRELEASE);
       const [line, column] = locate(read(HELMRELEASE), "4.0.9", 1);
       await goTo(line, column);
-      const text = await hoverText("flux-system/sonarr");
-      for (const needed of ["4.0.11", "semver", "ghcr.io/onedr0p/sonarr"]) {
-        if (!text.includes(needed)) throw new Error(`hover lacks ${needed}:\n${text}`);
-      }
+      await hoverText("flux-system/sonarr", "4.0.11", "semver", "ghcr.io/onedr0p/sonarr");
       await page.keyboard.press("Escape");
       return "hover names the policy and 4.0.11";
     },
@@ -149,8 +162,8 @@ async function main() {
       await goTo(line, column);
       await page.keyboard.press("F12");
       const title = await until("go to definition opens image-policies.yaml", async () => {
-        const t = await page.locator(".editor-group-container.active .tab.active").first().getAttribute("title");
-        return t && t.endsWith("image-policies.yaml") && t;
+        const t = await activeTab();
+        return t.includes("image-policies.yaml") && t;
       });
       const lineText = await visibleText(`${activeEditor} .current-line ~ *`).catch(() => "");
       return `${title} ${lineText}`.trim();
@@ -208,7 +221,6 @@ async function main() {
       const current = read(HELMRELEASE).includes("tag: 4.0.11 #") ? "4.0.11" : "4.0.9";
       await until("the inlay hint → 4.0.13", async () => (await editorText()).includes("→ 4.0.13"));
       await problems(`${current} is stale`);
-      await page.keyboard.press("Control+Shift+M");
       return `${current} now stale against 4.0.13`;
     },
   };
@@ -222,11 +234,20 @@ async function main() {
       try {
         const detail = await checks[name]();
         report.checks.push({ name, ok: true, detail, ms: Date.now() - started });
+        console.error(`ok ${name}: ${detail}`);
       } catch (error) {
         const shot = path.join(config.outDir, `failure-${name}.png`);
         await page.screenshot({ path: shot }).catch(() => {});
         report.screenshots.push(shot);
         report.checks.push({ name, ok: false, detail: String(error && error.message || error), ms: Date.now() - started });
+        console.error(`FAILED ${name}: ${error && error.message || error}`);
+        console.error(await page.evaluate(() => {
+          const tab = document.querySelector(".tab.active");
+          const squiggles = [...document.querySelectorAll("[class*=squiggly]")].map((e) => e.className);
+          const editor = document.querySelector(".monaco-editor");
+          return JSON.stringify({ tab: tab && tab.outerHTML.slice(0, 300), squiggles, editor: editor && editor.className,
+            groups: [...document.querySelectorAll("[class*=editor-group-container]")].map((e) => e.className) });
+        }).catch((e) => String(e)));
         for (let i = 0; i < 3; i++) await page.keyboard.press("Escape").catch(() => {});
       }
     }

@@ -220,6 +220,8 @@ fn run(tools: &Path, vsix: &Path, name: &str, workspace_settings: Value, checks:
         .arg(&harness)
         .env("TMPDIR", &tmp)
         .env("NO_PROXY", "127.0.0.1")
+        .env("HOME", dir.join("home"))
+        .stderr(Stdio::inherit())
         .output()
         .unwrap();
     let text = std::fs::read_to_string(&report).unwrap_or_else(|_| {
