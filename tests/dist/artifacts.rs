@@ -84,7 +84,12 @@ pub fn artifact(dir: &Path, prefix: &str, suffix: &str) -> PathBuf {
             name.starts_with(prefix) && name.ends_with(suffix)
         })
         .collect();
-    assert_eq!(found.len(), 1, "{prefix}*{suffix} in {}: {found:?}", dir.display());
+    assert_eq!(
+        found.len(),
+        1,
+        "{prefix}*{suffix} in {}: {found:?}",
+        dir.display()
+    );
     found.into_iter().next().unwrap()
 }
 
@@ -103,7 +108,11 @@ fn the_tarball_has_a_checksum_and_a_running_binary() {
     let tarball = artifact(dir, &format!("fluxtag-{version}-"), ".tar.gz");
     let name = tarball.file_name().unwrap().to_string_lossy().into_owned();
     let sums = std::fs::read_to_string(dir.join(format!("{name}.sha256"))).unwrap();
-    assert_eq!(sums.split_whitespace().nth(1), Some(name.as_str()), "{sums}");
+    assert_eq!(
+        sums.split_whitespace().nth(1),
+        Some(name.as_str()),
+        "{sums}"
+    );
     let check = Command::new("sha256sum")
         .args(["--check", "--strict"])
         .arg(format!("{name}.sha256"))

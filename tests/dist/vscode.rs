@@ -28,7 +28,9 @@ static WORKBENCH: Mutex<()> = Mutex::new(());
 /// The tools directory of `scripts/vscode-tools` (installing them when missing), or why not.
 fn tools() -> Result<PathBuf, String> {
     if !Path::new(CHROMIUM).is_file() {
-        return Err(format!("{CHROMIUM} missing (apt-get install chromium, as scripts/test does)"));
+        return Err(format!(
+            "{CHROMIUM} missing (apt-get install chromium, as scripts/test does)"
+        ));
     }
     let output = Command::new(root().join("scripts/vscode-tools"))
         .stderr(Stdio::inherit())
@@ -37,7 +39,9 @@ fn tools() -> Result<PathBuf, String> {
     if !output.status.success() {
         return Err("scripts/vscode-tools failed (npm missing?)".into());
     }
-    Ok(PathBuf::from(String::from_utf8_lossy(&output.stdout).trim()))
+    Ok(PathBuf::from(
+        String::from_utf8_lossy(&output.stdout).trim(),
+    ))
 }
 
 /// A code-server process group, ended when dropped (its file watcher outlives it otherwise).
@@ -105,8 +109,17 @@ impl Run {
 
 /// Installs the `.vsix` into a fresh code-server profile, serves a copy of the homelab example
 /// with `workspace_settings`, and runs `checks` through the UI.
-fn run(tools: &Path, vsix: &Path, name: &str, workspace_settings: Value, checks: &[&str], timeout_ms: u64) -> Run {
-    let dir = target_dir().join("vscode-e2e").join(format!("{name}-{}", std::process::id()));
+fn run(
+    tools: &Path,
+    vsix: &Path,
+    name: &str,
+    workspace_settings: Value,
+    checks: &[&str],
+    timeout_ms: u64,
+) -> Run {
+    let dir = target_dir()
+        .join("vscode-e2e")
+        .join(format!("{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let workspace = dir.join("homelab");
     copy_dir(&root().join("examples/homelab"), &workspace);
@@ -320,7 +333,10 @@ fn the_vscode_harness_fails_with_a_broken_server() {
     let check = run.check("diagnostic");
     assert_eq!(check["ok"], json!(false), "{:#}", run.report);
     assert!(
-        check["detail"].as_str().unwrap_or_default().contains("squiggle"),
+        check["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("squiggle"),
         "{:#}",
         run.report
     );
