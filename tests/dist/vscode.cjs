@@ -66,24 +66,43 @@ async function main() {
     const tab = page.locator(".part.editor .tab.active").first();
     return `${(await tab.getAttribute("title")) || ""} ${(await tab.getAttribute("aria-label")) || ""}`;
   }
+  /** The active editor's breadcrumbs as a path (`kubernetes/apps/…/helmrelease.yaml`). */
+  async function activePath() {
+    const crumbs = page.locator(".part.editor .editor-group-container.active .breadcrumbs-control .monaco-breadcrumb-item");
+    const parts = (await crumbs.allInnerTexts()).map((t) => t.trim()).filter(Boolean);
+    return parts.join("/");
+  }
   async function quickInputClosed() {
     await until("quick input closes", async () => !(await page.locator(".quick-input-widget >> visible=true").count()), 10000);
   }
+  /** Makes `file` the active editor: its tab when it is open, else quick open (the typed path
+   * filters to exactly one row, which must be the focused one before Enter). The breadcrumbs
+   * prove which file became active. */
   async function openOnce(file) {
     for (let i = 0; i < 3; i++) await page.keyboard.press("Escape");
-    const editor = page.locator(`${activeEditor} .view-lines >> visible=true`).first();
-    if (await editor.count()) await editor.click({ position: { x: 2, y: 2 }, force: true, timeout: 3000 }).catch(() => {});
-    await page.keyboard.press("Control+P");
-    await page.locator(".quick-input-widget input >> visible=true").waitFor({ timeout: 10000 });
-    await page.keyboard.type(file);
+    if ((await activePath()).endsWith(file)) return;
     const base = path.basename(file);
-    await until(`quick open lists ${file}`, async () => (await visibleText(".quick-input-list")).includes(base), 10000);
+    const tabs = page.locator(`.part.editor .tab[data-resource-name="${base}"] >> visible=true`);
+    for (let i = 0; i < (await tabs.count()); i++) {
+      await tabs.nth(i).click({ timeout: 3000 });
+      const active = await until(`${file}'s tab is active`, async () => (await activePath()) || false, 3000).catch(() => "");
+      if (active.endsWith(file)) return;
+    }
+    await page.keyboard.press("Control+P");
+    const input = page.locator(".quick-input-widget input >> visible=true");
+    await input.waitFor({ timeout: 10000 });
+    await input.fill(file);
+    const dir = path.dirname(file);
+    await until(`quick open focuses ${file}`, async () => {
+      if ((await input.inputValue()) !== file) return false;
+      const row = page.locator(".quick-input-list .monaco-list-row.focused >> visible=true").first();
+      if (!(await row.count())) return false;
+      const text = (await row.innerText()).replace(/\s+/g, " ");
+      return text.includes(base) && text.includes(dir) && text;
+    }, 10000);
     await page.keyboard.press("Enter");
     await quickInputClosed();
-    await until(`${file} is the active editor`, async () => {
-      const title = await activeTab();
-      return title.includes(path.basename(file)) && title;
-    }, 10000);
+    await until(`${file} is the active editor`, async () => (await activePath()).endsWith(file), 10000);
   }
   async function open(file) {
     let failure;
@@ -97,12 +116,33 @@ async function main() {
     }
     throw failure;
   }
-  async function goTo(line, column) {
+  /** Puts the cursor at `line`:`column` with Go to Line (Ctrl+G); the status bar proves it. */
+  async function goToOnce(line, column) {
     await page.keyboard.press("Control+G");
-    await page.locator(".quick-input-widget input >> visible=true").waitFor({ timeout });
-    await page.keyboard.type(`${line}:${column}`);
+    const input = page.locator(".quick-input-widget input >> visible=true");
+    await input.waitFor({ timeout: 10000 });
+    await input.fill(`:${line}:${column}`);
+    await until(`Go to Line offers ${line}:${column}`, async () => {
+      const row = page.locator(".quick-input-list .monaco-list-row >> visible=true").first();
+      return (await row.count()) && (await row.innerText()).includes(`line ${line} at column ${column}`);
+    }, 10000);
     await page.keyboard.press("Enter");
     await quickInputClosed();
+    await until(`the cursor is at Ln ${line}, Col ${column}`, async () =>
+      (await page.locator(".statusbar").innerText()).includes(`Ln ${line}, Col ${column}`), 5000);
+  }
+  async function goTo(line, column) {
+    let failure;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await goToOnce(line, column);
+        return;
+      } catch (error) {
+        failure = error;
+        for (let i = 0; i < 3; i++) await page.keyboard.press("Escape");
+      }
+    }
+    throw failure;
   }
   async function hoverText(...needles) {
     await page.keyboard.press("Control+K");
@@ -115,20 +155,21 @@ async function main() {
   async function editorText() {
     return (await page.locator(`${activeEditor} .view-lines`).first().innerText()).replace(/\u00a0/g, " ");
   }
-  async function problems(needle) {
-    if (!(await page.locator(".part.panel >> visible=true").count())) {
+  /** The Problems panel's row holding every needle (whitespace collapsed; VS Code draws the
+   * parentheses of `source(code)` with CSS, so the text reads `fluxtag stale`). */
+  async function problemRow(...needles) {
+    if (!(await page.locator(".markers-panel >> visible=true").count())) {
       await page.keyboard.press("Control+Shift+M");
     }
-    let text = "";
+    let rows = [];
     try {
-      return await until(`the Problems panel lists ${needle}`, async () => {
-        // The markers tree renders outside `.part.panel`'s text; its rows name the position as
-        // `[Ln L, Col C]`, which nothing else on the page does.
-        text = await page.evaluate(() => document.body.innerText);
-        return text.includes(needle) && text;
+      return await until(`a Problems row with ${needles.join(", ")}`, async () => {
+        rows = await page.evaluate(() =>
+          [...document.querySelectorAll(".markers-panel .monaco-list-row")].map((r) => r.innerText.replace(/\s+/g, " ").trim()));
+        return rows.find((row) => needles.every((needle) => row.includes(needle)));
       });
     } catch (error) {
-      throw new Error(`${error.message}; panel text: ${text.slice(0, 600)}`);
+      throw new Error(`${error.message}; rows: ${JSON.stringify(rows)}`);
     }
   }
 
@@ -138,9 +179,12 @@ async function main() {
       await open(HELMRELEASE);
       await until("a warning squiggle", async () => (await page.locator(`${activeEditor} .squiggly-warning`).count()) > 0);
       const [line, column] = locate(read(HELMRELEASE), "4.0.9");
-      const text = await problems(`fluxtag(stale) [Ln ${line}, Col ${column}]`);
-      if (!text.includes("4.0.9 is stale")) throw new Error(`Problems lacks the message:\n${text}`);
-      return "squiggle and Problems entry fluxtag(stale)";
+      const row = await problemRow(
+        "4.0.9 is stale: ImagePolicy flux-system/sonarr selects 4.0.11",
+        "fluxtag stale",
+        `[Ln ${line}, Col ${column}]`,
+      );
+      return `squiggle and Problems row: ${row}`;
     },
     async inlayHints() {
       await open(HELMRELEASE);
@@ -228,7 +272,7 @@ async function main() {
       await open(HELMRELEASE);
       const current = read(HELMRELEASE).includes("tag: 4.0.11 #") ? "4.0.11" : "4.0.9";
       await until("the inlay hint → 4.0.13", async () => (await editorText()).includes("→ 4.0.13"));
-      await problems(`${current} is stale`);
+      await problemRow(`${current} is stale: ImagePolicy flux-system/sonarr selects 4.0.13`, "fluxtag stale");
       return `${current} now stale against 4.0.13`;
     },
   };
