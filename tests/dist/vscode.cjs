@@ -62,10 +62,6 @@ async function main() {
     const element = page.locator(`${selector} >> visible=true`).first();
     return (await element.count()) ? element.innerText() : "";
   }
-  async function activeTab() {
-    const tab = page.locator(".part.editor .tab.active").first();
-    return `${(await tab.getAttribute("title")) || ""} ${(await tab.getAttribute("aria-label")) || ""}`;
-  }
   /** The active editor's breadcrumbs as a path (`kubernetes/apps/…/helmrelease.yaml`). */
   async function activePath() {
     const crumbs = page.locator(".part.editor .editor-group-container.active .breadcrumbs-control .monaco-breadcrumb-item");
@@ -208,17 +204,20 @@ async function main() {
       await page.keyboard.press("Escape");
       return text.split("\n").find((l) => l.includes("(?P<date>")) || text;
     },
+    // F12 on the marker lands on the policy's `metadata.name` in image-policies.yaml.
     async definition() {
       await open(HELMRELEASE);
       const [line, column] = locate(read(HELMRELEASE), "flux-system:sonarr:tag", 2);
       await goTo(line, column);
       await page.keyboard.press("F12");
-      const title = await until("go to definition opens image-policies.yaml", async () => {
-        const t = await activeTab();
-        return t.includes("image-policies.yaml") && t;
-      });
-      const lineText = await visibleText(`${activeEditor} .current-line ~ *`).catch(() => "");
-      return `${title} ${lineText}`.trim();
+      const policies = "kubernetes/apps/flux-system/image-automation/app/image-policies.yaml";
+      const [target] = locate(read(policies), "name: sonarr");
+      await until("go to definition opens image-policies.yaml", async () => (await activePath()).endsWith(policies));
+      const status = await until(`the cursor is on line ${target}`, async () => {
+        const text = await page.locator(".statusbar").innerText();
+        return text.includes(`Ln ${target}, Col`) && text;
+      }, 10000);
+      return `${policies} ${status.match(/Ln \d+, Col \d+/)}`;
     },
     async completion() {
       await open(PROWLARR);
