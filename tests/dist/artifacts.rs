@@ -133,12 +133,35 @@ fn the_tarball_has_a_checksum_and_a_running_binary() {
     let stem = name.trim_end_matches(".tar.gz");
     let binary = unpacked.path().join(stem).join("fluxtag");
     assert!(unpacked.path().join(stem).join("README.md").is_file());
+    // The completions and man pages the binary generates, shipped beside it.
+    for (file, needle) in [
+        ("completions/fluxtag.bash", "--fix"),
+        ("completions/_fluxtag", "--fix["),
+        ("completions/fluxtag.fish", "-l fix"),
+        ("man/fluxtag.1", ".TH fluxtag 1"),
+        ("man/fluxtag-check.1", ".TH fluxtag-check 1"),
+    ] {
+        let text = std::fs::read_to_string(unpacked.path().join(stem).join(file))
+            .unwrap_or_else(|e| panic!("{file} in the tarball: {e}"));
+        assert!(text.contains(needle), "{file} lacks {needle}");
+    }
     let output = Command::new(&binary).arg("--version").output().unwrap();
     assert!(output.status.success(), "{output:?}");
-    assert!(
-        String::from_utf8_lossy(&output.stdout).contains(version),
-        "{output:?}"
-    );
+    // `fluxtag 0.1.0 (abc1234)` when scripts/dist built from a git checkout.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let commit = Command::new("git")
+        .arg("-C")
+        .arg(root())
+        .args(["rev-parse", "--short=7", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success() && root().join(".git").exists())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    let expected = match commit {
+        Some(commit) => format!("fluxtag {version} ({commit})\n"),
+        None => format!("fluxtag {version}\n"),
+    };
+    assert_eq!(stdout, expected);
     // Stripped (profile `dist`): no symbol table left.
     let nm = Command::new("nm").arg(&binary).output();
     if let Ok(nm) = nm {

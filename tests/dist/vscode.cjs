@@ -169,6 +169,16 @@ async function main() {
     }
   }
 
+  /** The text of a notification toast holding every needle (toasts fade; the notification
+   * center keeps them). */
+  async function notification(...needles) {
+    return until(`a notification with ${needles.join(", ")}`, async () => {
+      const texts = await page.evaluate(() =>
+        [...document.querySelectorAll(".notification-list-item")].map((e) => e.innerText.replace(/\s+/g, " ").trim()));
+      return texts.find((text) => needles.every((needle) => text.includes(needle)));
+    });
+  }
+
   const checks = {
     // The stale marker of sonarr: a warning squiggle in the editor and its Problems entry.
     async diagnostic() {
@@ -273,6 +283,16 @@ async function main() {
       await until("the inlay hint → 4.0.13", async () => (await editorText()).includes("→ 4.0.13"));
       await problemRow(`${current} is stale: ImagePolicy flux-system/sonarr selects 4.0.13`, "fluxtag stale");
       return `${current} now stale against 4.0.13`;
+    },
+    // `fluxtag.server.path` names no file: an error notification says so and what to do.
+    async serverMissing() {
+      await open(HELMRELEASE); // the extension activates on the first YAML file
+      return notification("fluxtag: no language server", "does not exist", "fluxtag.server.path");
+    },
+    // A server that answers `initialize` with an old `serverInfo.version`: an error names it.
+    async serverTooOld() {
+      writeSettings({ ...config.settings, "fluxtag.server.path": config.oldServer });
+      return notification("is version 0.0.1", "needs fluxtag 0.1.0 or newer");
     },
   };
 

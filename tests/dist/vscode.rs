@@ -210,6 +210,23 @@ fn run(
         std::thread::sleep(Duration::from_millis(200));
     }
 
+    // An old server for the serverTooOld check: node running old-server.cjs.
+    let old_server = dir.join("old-fluxtag");
+    std::fs::write(
+        &old_server,
+        format!(
+            "#!/bin/sh\nexec '{}' '{}' \"$@\"\n",
+            node.display(),
+            root().join("tests/dist/old-server.cjs").display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &old_server,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+
     let report = dir.join("report.json");
     let harness = dir.join("harness.json");
     std::fs::write(
@@ -224,6 +241,7 @@ fn run(
             "timeoutMs": timeout_ms,
             "outDir": dir,
             "report": report,
+            "oldServer": old_server,
         })
         .to_string(),
     )
@@ -341,5 +359,37 @@ fn the_vscode_harness_fails_with_a_broken_server() {
         run.report
     );
     assert!(!run.success, "the harness exited 0 with a broken server");
+    let _ = std::fs::remove_dir_all(&run.dir);
+}
+
+/// Issue 16 §2: the extension says clearly when the server is missing (`fluxtag.server.path`
+/// naming no file) and, once the setting names a server whose `serverInfo.version` is older
+/// than the extension's minimum, that it is too old.
+#[test]
+fn the_vsix_says_when_the_server_is_missing_or_too_old() {
+    let Some((tools, vsix)) = setup() else {
+        return;
+    };
+    let _one = WORKBENCH.lock().unwrap_or_else(|e| e.into_inner());
+    let checks = ["serverMissing", "serverTooOld"];
+    let run = run(
+        &tools,
+        &vsix,
+        "server-versions",
+        json!({"fluxtag.tagsFrom": "tags.json", "fluxtag.server.path": "/nonexistent/fluxtag"}),
+        &checks,
+        20_000,
+    );
+    for name in checks {
+        let check = run.check(name);
+        assert_eq!(
+            check["ok"],
+            json!(true),
+            "{name} failed: {}; screenshots and logs in {}",
+            check["detail"],
+            run.dir.display()
+        );
+    }
+    assert!(run.success, "{:#}", run.report);
     let _ = std::fs::remove_dir_all(&run.dir);
 }
