@@ -71,9 +71,10 @@ async function main() {
   async function quickInputClosed() {
     await until("quick input closes", async () => !(await page.locator(".quick-input-widget >> visible=true").count()), 10000);
   }
-  /** Makes `file` the active editor: its tab when it is open, else quick open (the typed path
-   * filters to exactly one row, which must be the focused one before Enter). The breadcrumbs
-   * prove which file became active. */
+  /** Makes `file` the active editor: its tab when it is open (two files may share a name),
+   * else quick open, pressing Enter only once the focused row names the file and its
+   * directory (quick open's first rows are recent files until the typed filter applies). The
+   * breadcrumbs prove which file became active. */
   async function openOnce(file) {
     for (let i = 0; i < 3; i++) await page.keyboard.press("Escape");
     if ((await activePath()).endsWith(file)) return;
@@ -81,8 +82,8 @@ async function main() {
     const tabs = page.locator(`.part.editor .tab[data-resource-name="${base}"] >> visible=true`);
     for (let i = 0; i < (await tabs.count()); i++) {
       await tabs.nth(i).click({ timeout: 3000 });
-      const active = await until(`${file}'s tab is active`, async () => (await activePath()) || false, 3000).catch(() => "");
-      if (active.endsWith(file)) return;
+      const active = await until(`${file}'s tab is active`, async () => (await activePath()).endsWith(file), 3000).catch(() => false);
+      if (active) return;
     }
     await page.keyboard.press("Control+P");
     const input = page.locator(".quick-input-widget input >> visible=true");
