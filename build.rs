@@ -1,4 +1,10 @@
-//! Build script of the `fluxtag` binary: a build identity for the analysis cache.
+//! Build script of the `fluxtag` binary: its version string and a build identity for the
+//! analysis cache.
+//!
+//! `FLUXTAG_VERSION` (what `--version` and `lsp --version` print) is the package version,
+//! followed by the git commit in parentheses when the package is built from a git checkout of
+//! itself (`0.1.0 (2f6fb7e)`); without git, or built from a copy that is not its own checkout
+//! (`cargo install` from a tarball unpacked anywhere), just the version. It never fails the build.
 //!
 //! The analysis cache (`fluxtag_workspace::cache`) may only reuse what this very build would
 //! compute. Version, executable size and modification time do not prove that (Nix sets every
@@ -68,6 +74,45 @@ fn main() {
         hasher.write(&output.stdout);
     }
     println!("cargo:rustc-env=FLUXTAG_BUILD_ID={:016x}", hasher.finish());
+
+    let version = std::env::var("CARGO_PKG_VERSION").unwrap_or_default();
+    match git_commit(&root) {
+        Some(commit) => println!("cargo:rustc-env=FLUXTAG_VERSION={version} ({commit})"),
+        None => println!("cargo:rustc-env=FLUXTAG_VERSION={version}"),
+    }
+}
+
+/// The short commit of `root`'s git checkout, when `root` is the top level of one (not merely a
+/// directory inside some other repository); then the build reruns when HEAD moves.
+fn git_commit(root: &Path) -> Option<String> {
+    let git = |args: &[&str]| -> Option<String> {
+        let output = std::process::Command::new("git")
+            .arg("-C")
+            .arg(root)
+            .args(args)
+            .output()
+            .ok()?;
+        let text = String::from_utf8(output.stdout).ok()?;
+        (output.status.success() && !text.trim().is_empty()).then(|| text.trim().to_owned())
+    };
+    let top = PathBuf::from(git(&["rev-parse", "--show-toplevel"])?);
+    if top.canonicalize().ok()? != root.canonicalize().ok()? {
+        return None;
+    }
+    let commit = git(&["rev-parse", "--short=7", "HEAD"])?;
+    // HEAD names a branch whose ref file (or packed-refs) moves on commit; in a worktree these
+    // live in different git directories, so ask git for each path.
+    // (A path that does not exist would rerun the script on every build: only existing ones.)
+    let mut watched = vec!["HEAD".to_owned(), "packed-refs".to_owned()];
+    watched.extend(git(&["symbolic-ref", "-q", "HEAD"]));
+    for name in watched {
+        if let Some(path) = git(&["rev-parse", "--path-format=absolute", "--git-path", &name])
+            && Path::new(&path).is_file()
+        {
+            println!("cargo:rerun-if-changed={path}");
+        }
+    }
+    Some(commit)
 }
 
 /// Every `.rs` file under `dir`.

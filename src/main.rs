@@ -12,11 +12,13 @@ mod output;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory as _, Parser, Subcommand, ValueEnum};
 
 /// Find, check and fix Flux `$imagepolicy` markers before they reach the cluster.
 #[derive(Debug, Parser)]
-#[command(name = "fluxtag", version, about, long_about = None)]
+// `version` is the package version and, when built from a git checkout, its commit (build.rs);
+// every subcommand takes `--version` too (`fluxtag lsp --version`, what editor clients run).
+#[command(name = "fluxtag", version = env!("FLUXTAG_VERSION"), propagate_version = true, about, long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -33,6 +35,26 @@ enum Command {
     // `lsp` is the language server's entry point (crates/fluxtag-lsp); its arguments are its own.
     /// Run the language server on stdin and stdout (for editors).
     Lsp(LspArgs),
+    /// Print a shell completion script (e.g. `fluxtag completions bash > ~/.local/share/bash-completion/completions/fluxtag`).
+    Completions(CompletionsArgs),
+    /// Print a man page in roff (`fluxtag man | man -l -`; `fluxtag man check` for a verb's).
+    #[command(hide = true)]
+    Man(ManArgs),
+}
+
+/// Arguments of `fluxtag completions`.
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Arguments of `fluxtag man`.
+#[derive(Debug, clap::Args)]
+pub struct ManArgs {
+    /// The subcommand whose page to print (`fluxtag-check(1)`); without it, `fluxtag(1)`.
+    pub command: Option<String>,
 }
 
 /// Arguments of `fluxtag check`.
@@ -226,6 +248,8 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(&args),
         Command::Policies(args) => commands::policies::run(&args),
         Command::Tags(args) => commands::tags::run(&args),
+        Command::Completions(args) => commands::generate::completions(args.shell, Cli::command()),
+        Command::Man(args) => commands::generate::man(args.command.as_deref(), Cli::command()),
         Command::Lsp(args) => {
             let mut settings = fluxtag_lsp::Settings::from_flags(args.tags.settings());
             // With the flags' paths made absolute, as for the tag cache.

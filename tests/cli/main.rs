@@ -11,6 +11,7 @@
 
 mod fixes;
 mod formats;
+mod generate;
 mod human;
 mod paths;
 mod policies;

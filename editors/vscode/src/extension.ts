@@ -2,7 +2,9 @@
 // `fluxtag.*` settings as initialization options (and again on every change).
 //
 // The binary comes from the `fluxtag.server.path` setting, else the copy bundled at
-// `server/fluxtag[.exe]`, else `fluxtag` on PATH.
+// `server/fluxtag[.exe]`, else `fluxtag` on PATH. A binary that cannot be found, or a server
+// older than MINIMUM_SERVER_VERSION (from the `serverInfo` of its initialize result), gets an
+// error message saying what to do instead of a silently missing feature.
 
 import * as fs from "fs";
 import * as os from "os";
@@ -13,6 +15,9 @@ import {
   LanguageClientOptions,
   ServerOptions,
 } from "vscode-languageclient/node";
+
+/** The oldest `fluxtag lsp` whose protocol (settings, commands, fixes) this extension speaks. */
+export const MINIMUM_SERVER_VERSION = "0.1.0";
 
 let client: LanguageClient | undefined;
 
@@ -34,6 +39,39 @@ export function serverPath(context: vscode.ExtensionContext): string {
   return name; // resolved through PATH when spawned
 }
 
+/** Why `command` cannot be run (missing file, or a bare name on no PATH directory), or `undefined`. */
+export function missingServer(command: string): string | undefined {
+  const executable = (file: string): boolean => {
+    try {
+      fs.accessSync(file, fs.constants.X_OK);
+      return fs.statSync(file).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (path.isAbsolute(command) || command.includes(path.sep)) {
+    return executable(command) ? undefined : `${command} does not exist or is not executable`;
+  }
+  const dirs = (process.env.PATH ?? "").split(path.delimiter).filter(Boolean);
+  return dirs.some((dir) => executable(path.join(dir, command)))
+    ? undefined
+    : `${command} is not bundled with the extension and not on PATH`;
+}
+
+/** Whether version `actual` (`1.2.3`, maybe with a suffix) is at least `minimum`. */
+export function versionAtLeast(actual: string, minimum: string): boolean {
+  const parts = (v: string) => (v.match(/^\d+(\.\d+)*/)?.[0] ?? "").split(".").map(Number);
+  const a = parts(actual);
+  const m = parts(minimum);
+  if (!/^\d/.test(actual)) return false;
+  for (let i = 0; i < Math.max(a.length, m.length); i++) {
+    const x = a[i] ?? 0;
+    const y = m[i] ?? 0;
+    if (x !== y) return x > y;
+  }
+  return true;
+}
+
 /** The server settings: the `fluxtag.*` keys the server reads. */
 function settings(): Record<string, unknown> {
   const config = vscode.workspace.getConfiguration("fluxtag");
@@ -45,8 +83,29 @@ function settings(): Record<string, unknown> {
   };
 }
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+const INSTALL_HINT =
+  "Install fluxtag (`cargo install --locked --path .` in its repository, or the release's " +
+  "wheel or tarball) or set fluxtag.server.path.";
+
+/** An error message with a button to the `fluxtag.server.path` setting. */
+function complain(message: string): void {
+  void vscode.window
+    .showErrorMessage(`fluxtag: ${message} ${INSTALL_HINT}`, "Open Settings")
+    .then((choice) => {
+      if (choice) {
+        void vscode.commands.executeCommand("workbench.action.openSettings", "fluxtag.server.path");
+      }
+    });
+}
+
+/** Starts a client for the configured server, or says why it cannot. */
+async function start(context: vscode.ExtensionContext): Promise<void> {
   const command = serverPath(context);
+  const missing = missingServer(command);
+  if (missing) {
+    complain(`no language server: ${missing}.`);
+    return;
+  }
   const serverOptions: ServerOptions = {
     run: { command, args: ["lsp"] },
     debug: { command, args: ["lsp"] },
@@ -56,34 +115,48 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     initializationOptions: settings(),
     // `fluxtag.trace.server` is read by the client itself (its id is `fluxtag`).
   };
-  client = new LanguageClient("fluxtag", "fluxtag", serverOptions, clientOptions);
+  const started = new LanguageClient("fluxtag", "fluxtag", serverOptions, clientOptions);
+  client = started;
+  try {
+    await started.start();
+  } catch (error) {
+    complain(`cannot start the language server (${command} lsp): ${error}.`);
+    return;
+  }
+  const info = started.initializeResult?.serverInfo;
+  const version = info?.version;
+  if (info?.name !== "fluxtag" || !version || !versionAtLeast(version, MINIMUM_SERVER_VERSION)) {
+    const found =
+      info?.name !== "fluxtag"
+        ? `not fluxtag (its serverInfo names ${info?.name ?? "nothing"})`
+        : version
+          ? `version ${version}`
+          : "of no stated version";
+    client = undefined;
+    await started.stop().catch(() => undefined);
+    complain(
+      `the language server ${command} is ${found}; this extension needs fluxtag ` +
+        `${MINIMUM_SERVER_VERSION} or newer.`,
+    );
+  }
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration(async (event) => {
-      if (!client) {
-        return;
-      }
       if (event.affectsConfiguration("fluxtag.server.path")) {
-        await client.stop();
-        client = new LanguageClient("fluxtag", "fluxtag", {
-          run: { command: serverPath(context), args: ["lsp"] },
-          debug: { command: serverPath(context), args: ["lsp"] },
-        }, clientOptions);
-        await client.start();
-      } else if (event.affectsConfiguration("fluxtag")) {
+        const old = client;
+        client = undefined;
+        await old?.stop().catch(() => undefined);
+        await start(context);
+      } else if (client && event.affectsConfiguration("fluxtag")) {
         await client.sendNotification("workspace/didChangeConfiguration", {
           settings: { fluxtag: settings() },
         });
       }
     }),
   );
-  try {
-    await client.start();
-  } catch (error) {
-    void vscode.window.showErrorMessage(
-      `fluxtag: cannot start the language server (${command} lsp): ${error}. ` +
-        "Install fluxtag or set fluxtag.server.path.",
-    );
-  }
+  await start(context);
 }
 
 export async function deactivate(): Promise<void> {
