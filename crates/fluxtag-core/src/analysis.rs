@@ -33,7 +33,7 @@ pub struct FileAnalysis {
 pub fn analyze_file(parser: &mut Parser, path: &str, text: &[u8]) -> FileAnalysis {
     let lines = LineIndex::new(text);
     let has_markers = marker::may_contain_markers(text);
-    let has_objects = flux::may_contain_objects(text) || flux::is_kustomization_file(path);
+    let has_objects = flux::stream_may_contain_objects(text) || flux::is_kustomization_file(path);
     if !has_markers && !has_objects {
         return FileAnalysis {
             path: path.to_string(),

@@ -362,10 +362,68 @@ pub enum FluxObject {
     Kustomize(KustomizeFile),
 }
 
-/// Whether the bytes of a document may hold an object fluxtag reads (a cheap prefilter).
+/// Whether the bytes of a document may hold an object fluxtag reads (a cheap prefilter): they
+/// name the image API group or a `Kustomization`, and their document-level `apiVersion` lines
+/// (at column 0), if any, do not all name another API. The second half is what keeps Flux's
+/// vendored `gotk-components.yaml` (megabytes of CustomResourceDefinitions whose text names
+/// `image.toolkit.fluxcd.io` throughout, under `apiVersion: apiextensions.k8s.io/v1`) from being
+/// parsed (issue 12). A document written in flow style or with a quoted key has no such line
+/// and is still parsed.
 pub fn may_contain_objects(bytes: &[u8]) -> bool {
-    crate::text::contains_bytes(bytes, IMAGE_GROUP.as_bytes())
-        || crate::text::contains_bytes(bytes, b"Kustomization")
+    (crate::text::contains_bytes(bytes, IMAGE_GROUP.as_bytes())
+        || crate::text::contains_bytes(bytes, b"Kustomization"))
+        && !names_only_other_apis(bytes)
+}
+
+/// [`may_contain_objects`] for a whole stream: whether any of its documents may hold one. The
+/// stream is cut at lines that start with `---`, as the parser cuts it.
+pub fn stream_may_contain_objects(text: &[u8]) -> bool {
+    if !crate::text::contains_bytes(text, IMAGE_GROUP.as_bytes())
+        && !crate::text::contains_bytes(text, b"Kustomization")
+    {
+        return false;
+    }
+    let mut start = 0;
+    while start <= text.len() {
+        let rest = &text[start..];
+        let end = crate::text::find_bytes(rest, b"\n---").map_or(text.len(), |i| start + i + 1);
+        if may_contain_objects(&text[start..end]) {
+            return true;
+        }
+        if end >= text.len() {
+            return false;
+        }
+        // Past the `---` that starts the next document.
+        start = end + 3;
+    }
+    false
+}
+
+/// The API groups whose objects fluxtag reads: image objects, Flux Kustomizations and kustomize
+/// kustomizations.
+const READ_API_GROUPS: [&[u8]; 3] = [
+    IMAGE_GROUP.as_bytes(),
+    b"kustomize.toolkit.fluxcd.io",
+    b"kustomize.config.k8s.io",
+];
+
+/// Whether `bytes` (one document) has at least one `apiVersion:` line at column 0 and none of
+/// them names an API group fluxtag reads.
+fn names_only_other_apis(bytes: &[u8]) -> bool {
+    let mut seen = false;
+    for line in bytes.split(|&b| b == b'\n') {
+        let Some(value) = line.strip_prefix(b"apiVersion:") else {
+            continue;
+        };
+        if READ_API_GROUPS
+            .iter()
+            .any(|group| crate::text::contains_bytes(value, group))
+        {
+            return false;
+        }
+        seen = true;
+    }
+    seen
 }
 
 /// The string entries of a mapping node (others are left out); empty for anything else.
@@ -761,6 +819,37 @@ mod tests {
         assert_eq!(&text[pattern.range.clone()], b"'^main-(?P<ts>[0-9]+)'");
         assert_eq!(policy.policy.numerical_order.as_ref().unwrap().value, "");
         assert!(policy.policy.semver_range.is_none());
+    }
+
+    /// Issue 12: a CustomResourceDefinition of the image API (Flux's `gotk-components.yaml`)
+    /// names the group everywhere but is no object fluxtag reads, so it is not parsed; an
+    /// ImagePolicy or Flux Kustomization in the same stream still is, and a document without a
+    /// column-0 `apiVersion` line (flow style) is never ruled out.
+    #[test]
+    fn document_api_version_decides_whether_a_document_is_read() {
+        let crd = b"apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: imagepolicies.image.toolkit.fluxcd.io\nspec:\n  group: image.toolkit.fluxcd.io\n";
+        let policy = b"apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImagePolicy\n";
+        let flux = b"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n";
+        assert!(!may_contain_objects(crd));
+        assert!(may_contain_objects(policy));
+        assert!(may_contain_objects(flux));
+        assert!(may_contain_objects(
+            b"{apiVersion: image.toolkit.fluxcd.io/v1, kind: ImagePolicy}\n"
+        ));
+        assert!(may_contain_objects(
+            b"kind: Kustomization\nresources: [a.yaml]\n"
+        ));
+        // Indented `apiVersion` lines (inside a schema or a list) say nothing about the document.
+        assert!(!may_contain_objects(
+            b"apiVersion: v1\nkind: ConfigMap\ndata:\n  x: |\n    apiVersion: image.toolkit.fluxcd.io/v1\n"
+        ));
+        let crds = [crd.as_slice(), crd.as_slice()].join(b"---\n".as_slice());
+        assert!(!stream_may_contain_objects(&crds));
+        let mixed = [crd.as_slice(), policy.as_slice(), crd.as_slice()].join(b"---\n".as_slice());
+        assert!(stream_may_contain_objects(&mixed));
+        let mixed = [crd.as_slice(), flux.as_slice()].join(b"\n---\n".as_slice());
+        assert!(stream_may_contain_objects(&mixed));
+        assert!(!stream_may_contain_objects(b"apiVersion: v1\nkind: Service\n"));
     }
 
     #[test]
