@@ -849,7 +849,9 @@ mod tests {
         assert!(stream_may_contain_objects(&mixed));
         let mixed = [crd.as_slice(), flux.as_slice()].join(b"\n---\n".as_slice());
         assert!(stream_may_contain_objects(&mixed));
-        assert!(!stream_may_contain_objects(b"apiVersion: v1\nkind: Service\n"));
+        assert!(!stream_may_contain_objects(
+            b"apiVersion: v1\nkind: Service\n"
+        ));
     }
 
     #[test]

@@ -571,11 +571,35 @@ pub fn flux_reads_path(path: &str) -> bool {
     base == "Kustomization" || base.ends_with(".yaml") || base.ends_with(".yml")
 }
 
-/// Quick byte test: could this file hold a marker or a near miss at all?
+/// Quick byte test: could this file hold a marker or a near miss at all? Markers and near
+/// misses are comments, so a keyword counts only after a `#` on its line: the names and
+/// descriptions of Flux's own CRDs (`imagepolicies.image.toolkit.fluxcd.io` in a vendored
+/// `gotk-components.yaml`) do not make a file worth parsing (issue 12).
 pub fn may_contain_markers(text: &[u8]) -> bool {
-    contains_bytes(text, b"imagepolicy")
-        || contains_bytes(text, b"ImagePolicy\"")
-        || contains_bytes(text, b"io.k8s.cli.setter")
+    [
+        b"imagepolicy".as_slice(),
+        b"ImagePolicy\"",
+        b"io.k8s.cli.setter",
+    ]
+    .iter()
+    .any(|keyword| keyword_after_hash(text, keyword))
+}
+
+/// Whether `keyword` occurs in `text` with a `#` before it on the same line.
+fn keyword_after_hash(text: &[u8], keyword: &[u8]) -> bool {
+    let mut from = 0;
+    while let Some(found) = crate::text::find_bytes(&text[from..], keyword) {
+        let at = from + found;
+        let line_start = text[..at]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        if text[line_start..at].contains(&b'#') {
+            return true;
+        }
+        from = at + keyword.len();
+    }
+    false
 }
 
 /// Whether a line or block of text may hold marker text at all (either form).
@@ -797,5 +821,36 @@ pub fn reference_diagnostic(path: &str, marker: &Marker, problem: &ReferenceProb
             format!("Flux ignores this marker: {reason}"),
         )
         .with_help("write the reference as `<namespace>:<policy>`, optionally with `:tag`, `:name` or `:digest`"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 12: marker keywords count only in comments (after a `#` on their line), so a CRD
+    /// bundle naming `imagepolicies.image.toolkit.fluxcd.io` is not parsed for markers, while
+    /// every marker form, near misses included, still is.
+    #[test]
+    fn marker_keywords_count_only_after_a_hash() {
+        assert!(!may_contain_markers(
+            b"metadata:\n  name: imagepolicies.image.toolkit.fluxcd.io\nspec:\n  names:\n    plural: imagepolicies\n"
+        ));
+        assert!(may_contain_markers(
+            b"image: app:1.0 # {\"$imagepolicy\": \"ns:app\"}\n"
+        ));
+        assert!(may_contain_markers(
+            b"tag: '1.0' # {\"ImagePolicy\": \"ns:app\"}\n"
+        ));
+        assert!(may_contain_markers(
+            b"x: 1\nimage: app # {\"$imagepolicy\": \"ns:app:tag\"}"
+        ));
+        assert!(may_contain_markers(
+            b"# description mentions nothing\nimage: app:1 # $ImagePolicy-ish: imagepolicy\n"
+        ));
+        assert!(may_contain_markers(
+            b"value: 1 # {\"$openapi\":\"io.k8s.cli.setters.app\"}\n"
+        ));
+        assert!(!may_contain_markers(b"# a comment\nname: imagepolicy\n"));
     }
 }
