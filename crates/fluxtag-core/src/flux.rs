@@ -411,10 +411,14 @@ const READ_API_GROUPS: [&[u8]; 3] = [
 /// them names an API group fluxtag reads.
 fn names_only_other_apis(bytes: &[u8]) -> bool {
     let mut seen = false;
-    for line in bytes.split(|&b| b == b'\n') {
-        let Some(value) = line.strip_prefix(b"apiVersion:") else {
-            continue;
-        };
+    let starts = bytes
+        .starts_with(b"apiVersion:")
+        .then_some(0)
+        .into_iter()
+        .chain(memchr::memmem::find_iter(bytes, b"\napiVersion:").map(|i| i + 1));
+    for start in starts {
+        let rest = &bytes[start + b"apiVersion:".len()..];
+        let value = &rest[..memchr::memchr(b'\n', rest).unwrap_or(rest.len())];
         if READ_API_GROUPS
             .iter()
             .any(|group| crate::text::contains_bytes(value, group))

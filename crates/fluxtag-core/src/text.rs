@@ -160,10 +160,7 @@ fn char_at(bytes: &[u8], index: usize, unit: ColumnUnit) -> (usize, u32) {
 
 /// Offsets of `needle` in `haystack`.
 pub(crate) fn memchr_iter(needle: u8, haystack: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    haystack
-        .iter()
-        .enumerate()
-        .filter_map(move |(i, &b)| (b == needle).then_some(i))
+    memchr::memchr_iter(needle, haystack)
 }
 
 /// Whether `needle` occurs in `haystack` (a plain byte search).
@@ -173,22 +170,7 @@ pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
 
 /// The first offset of `needle` in `haystack`.
 pub fn find_bytes(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() {
-        return Some(0);
-    }
-    let first = needle[0];
-    let mut start = 0;
-    while start + needle.len() <= haystack.len() {
-        let rel = haystack[start..=haystack.len() - needle.len()]
-            .iter()
-            .position(|&b| b == first)?;
-        let at = start + rel;
-        if &haystack[at..at + needle.len()] == needle {
-            return Some(at);
-        }
-        start = at + 1;
-    }
-    None
+    memchr::memmem::find(haystack, needle)
 }
 
 #[cfg(test)]

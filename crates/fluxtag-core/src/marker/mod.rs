@@ -587,19 +587,10 @@ pub fn may_contain_markers(text: &[u8]) -> bool {
 
 /// Whether `keyword` occurs in `text` with a `#` before it on the same line.
 fn keyword_after_hash(text: &[u8], keyword: &[u8]) -> bool {
-    let mut from = 0;
-    while let Some(found) = crate::text::find_bytes(&text[from..], keyword) {
-        let at = from + found;
-        let line_start = text[..at]
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |i| i + 1);
-        if text[line_start..at].contains(&b'#') {
-            return true;
-        }
-        from = at + keyword.len();
-    }
-    false
+    memchr::memmem::find_iter(text, keyword).any(|at| {
+        let line_start = memchr::memrchr(b'\n', &text[..at]).map_or(0, |i| i + 1);
+        memchr::memchr(b'#', &text[line_start..at]).is_some()
+    })
 }
 
 /// Whether a line or block of text may hold marker text at all (either form).
