@@ -29,21 +29,34 @@ pub struct FileAnalysis {
     pub object_roots: Vec<(usize, Node)>,
 }
 
+/// The byte prefilter: whether the file may hold a marker (or a near miss) or an object, so that
+/// [`analyze_file`] parses it. A file it rejects is analysed as [`unparsed`] gives.
+pub fn worth_parsing(path: &str, text: &[u8]) -> bool {
+    marker::may_contain_markers(text)
+        || flux::is_kustomization_file(path)
+        || flux::stream_may_contain_objects(text)
+}
+
+/// The analysis of a file the prefilter rejects ([`worth_parsing`] is false): no markers, no
+/// objects, nothing parsed.
+pub fn unparsed(path: &str, text: &[u8]) -> FileAnalysis {
+    FileAnalysis {
+        path: path.to_string(),
+        lines: LineIndex::new(text),
+        markers: FileMarkers::default(),
+        objects: Vec::new(),
+        parsed: false,
+        object_roots: Vec::new(),
+    }
+}
+
 /// Reads one file: a byte prefilter first, then the documents that may hold markers or objects.
 pub fn analyze_file(parser: &mut Parser, path: &str, text: &[u8]) -> FileAnalysis {
+    if !worth_parsing(path, text) {
+        return unparsed(path, text);
+    }
     let lines = LineIndex::new(text);
     let has_markers = marker::may_contain_markers(text);
-    let has_objects = flux::stream_may_contain_objects(text) || flux::is_kustomization_file(path);
-    if !has_markers && !has_objects {
-        return FileAnalysis {
-            path: path.to_string(),
-            lines,
-            markers: FileMarkers::default(),
-            objects: Vec::new(),
-            parsed: false,
-            object_roots: Vec::new(),
-        };
-    }
     let kustomization = flux::is_kustomization_file(path);
     let yaml: YamlFile = if has_markers {
         // Every document, for the file-level checks; in full only where markers, objects or a

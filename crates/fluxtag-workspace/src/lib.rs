@@ -311,7 +311,7 @@ const FILES_PER_THREAD: usize = 32;
 /// Analyses every file that could be read, in parallel on up to `available_parallelism` threads
 /// that take the next file from a shared counter, each with its own parser (files differ a lot
 /// in size, so a shared counter balances better than fixed shares). With a cache, a file whose
-/// bytes the cache holds is not parsed. Returns one result per file, in the order of `files`.
+/// bytes the cache holds is not parsed, and a file the prefilter rejects is not hashed. Returns one result per file, in the order of `files`.
 fn analyze_all(files: &[walk::ReadFile], cache: Option<&AnalysisCache>) -> Vec<Analysed> {
     let one = |parser: &mut Parser, (relative, read): &walk::ReadFile| {
         let Ok(text) = read else {
@@ -320,6 +320,14 @@ fn analyze_all(files: &[walk::ReadFile], cache: Option<&AnalysisCache>) -> Vec<A
         let Some(cache) = cache else {
             return Analysed::Fresh(Box::new(analyze_file(parser, relative, text)), None);
         };
+        // What the prefilter rejects is never cached: hashing it (a vendored 8 MB CRD bundle)
+        // would cost more than rejecting it again.
+        if !fluxtag_core::analysis::worth_parsing(relative, text) {
+            return Analysed::Fresh(
+                Box::new(fluxtag_core::analysis::unparsed(relative, text)),
+                None,
+            );
+        }
         let hash = cache::content_hash(text);
         if cache.contains(relative, &hash) {
             Analysed::Cached(hash)
