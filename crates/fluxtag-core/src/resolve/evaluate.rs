@@ -1,11 +1,10 @@
 //! Policy evaluation: each ImagePolicy over its repository's tags, once, as
 //! image-reflector-controller does (spec §3–§5), and the digests the selected tags need.
 
-use fluxtag_policy::exclusion::sort_tags_descending;
-use fluxtag_policy::image_ref::parse_reference;
-
 use std::collections::HashMap;
 
+use fluxtag_policy::exclusion::sort_tags_descending;
+use fluxtag_policy::image_ref::parse_reference;
 use fluxtag_policy::policy::PolicySpec;
 
 use super::{LatestRef, PolicyReport, TagLookup, TagSet};
@@ -22,9 +21,10 @@ pub(super) fn compile_all(index: &Index) -> Vec<CompiledPolicy> {
     compile_policies(index.policies().iter().map(|p| &p.object))
 }
 
-/// Evaluates every policy of `index` over the tags `tags` gives (asked once per policy, by
-/// canonical image name), in [`crate::index::PolicyId`] order: what a resolution's
-/// [`super::Report::policies`] holds, without resolving any marker.
+/// Evaluates every policy of `index` over the tags `tags` gives (asked once per repository with
+/// a valid image that a policy names, by canonical image name, on the calling thread), in
+/// [`crate::index::PolicyId`] order: what a resolution's [`super::Report::policies`] holds,
+/// without resolving any marker.
 pub fn evaluate_policies(
     index: &Index,
     tags: &dyn Fn(&str, &RepositoryEntry) -> TagLookup,
