@@ -56,7 +56,15 @@ impl ExclusionList {
 
     /// Whether any pattern matches `tag` (unanchored).
     pub fn is_excluded(&self, tag: &str) -> bool {
-        self.patterns.iter().any(|p| p.is_match(tag))
+        self.excluded_by(tag).is_some()
+    }
+
+    /// The first pattern that excludes `tag`, as written, or `None` when none does.
+    pub fn excluded_by(&self, tag: &str) -> Option<&str> {
+        self.patterns
+            .iter()
+            .find(|p| p.is_match(tag))
+            .map(GoRegex::as_str)
     }
 
     /// `tags` without the excluded ones, order kept.

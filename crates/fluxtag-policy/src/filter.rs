@@ -84,17 +84,29 @@ impl TagFilter {
     /// position of their surviving tag in `tags`, so results are deterministic
     /// (fluxtag-differences §3).
     pub fn apply<S: AsRef<str>>(&self, tags: &[S]) -> Vec<FilteredTag> {
+        self.apply_observed(tags, &mut ())
+    }
+
+    /// [`TagFilter::apply`], telling `observer` of every tag the pattern does not match and of
+    /// every tag replaced by a later one with the same key ([`crate::explain`]).
+    pub(crate) fn apply_observed<S: AsRef<str>>(
+        &self,
+        tags: &[S],
+        observer: &mut impl FilterObserver,
+    ) -> Vec<FilteredTag> {
         let mut slots: HashMap<String, usize> = HashMap::new();
         // (position of the surviving tag, key, tag)
         let mut entries: Vec<(usize, String, String)> = Vec::new();
         for (position, tag) in tags.iter().enumerate() {
             let tag = tag.as_ref();
             let Some(key) = self.key(tag) else {
+                observer.unmatched(tag);
                 continue;
             };
             match slots.get(&key) {
                 Some(&slot) => {
                     if let Some(entry) = entries.get_mut(slot) {
+                        observer.replaced(&entry.2, tag, &key);
                         entry.0 = position;
                         entry.2 = tag.to_owned();
                     }
@@ -112,3 +124,14 @@ impl TagFilter {
             .collect()
     }
 }
+
+/// What [`TagFilter::apply_observed`] reports while filtering; `()` ignores everything (the
+/// evaluation's own path).
+pub(crate) trait FilterObserver {
+    /// `tag` does not match the pattern.
+    fn unmatched(&mut self, _tag: &str) {}
+    /// `earlier` had the same key `key` as the later `tag`, which replaces it.
+    fn replaced(&mut self, _earlier: &str, _tag: &str, _key: &str) {}
+}
+
+impl FilterObserver for () {}

@@ -12,12 +12,14 @@
 //! * [`filter`]: `filterTags` (pattern and `extract` template);
 //! * [`exclusion`]: the `ImageRepository` exclusion list and the scan's tag order;
 //! * [`policy`]: the semver, alphabetical and numerical policies put together;
-//! * [`no_tag`]: why a policy selects no tag, in the user's terms.
+//! * [`no_tag`]: why a policy selects no tag, in the user's terms;
+//! * [`explain`]: the same evaluation with a trace of every stage (`fluxtag explain`).
 //!
 //! It must stay pure: no I/O, no environment, no clock, no network, no printing, and no
 //! panics on any input. Tags come in as data; results and typed errors go out.
 
 pub mod exclusion;
+pub mod explain;
 pub mod filter;
 pub mod float;
 pub mod go_regex;
@@ -29,10 +31,13 @@ pub mod semver;
 pub mod tag;
 
 pub use exclusion::{ExclusionError, ExclusionList, sort_tags_descending};
+pub use explain::{
+    Explanation, FilterStage, Ranked, Rejected, Rejection, Replaced, Stage, TieBreak,
+};
 pub use filter::{FilterError, TagFilter, TagFilterSpec};
 pub use float::parse_go_float;
 pub use image_ref::{ImageRef, ImageRefError, ParsedReference, parse_reference};
 pub use no_tag::NoTag;
 pub use policy::{EvaluationError, InvalidPolicy, Order, Policy, PolicyChoice, PolicySpec};
 pub use semver::{ConstraintError, Constraints, Version, VersionError};
-pub use tag::parse_flux_version;
+pub use tag::{NotAVersion, parse_flux_version, read_flux_version};

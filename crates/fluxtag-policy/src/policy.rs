@@ -8,11 +8,11 @@
 //! (descending bytes, see [`Policy::latest`]) fluxtag's choice is what the controller does on
 //! its deterministic path.
 
-use crate::filter::{FilterError, FilteredTag, TagFilter, TagFilterSpec};
+use crate::filter::{FilterError, FilterObserver, FilteredTag, TagFilter, TagFilterSpec};
 use crate::float::parse_go_float;
 use crate::no_tag::{Example, NoTag};
-use crate::semver::{ConstraintError, Constraints};
-use crate::tag::parse_flux_version;
+use crate::semver::{ConstraintError, Constraints, Version};
+use crate::tag::{NotAVersion, parse_flux_version, read_flux_version};
 use std::cmp::Ordering;
 
 /// `spec.policy` plus `spec.filterTags` of an ImagePolicy.
@@ -121,10 +121,24 @@ pub struct Policy {
 
 /// A candidate: the value the policy compares (the extracted key with `filterTags`) and the
 /// original tag, with its position among the candidates.
-struct Candidate<'a> {
-    key: &'a str,
-    original: &'a str,
+pub(crate) struct Candidate<'a> {
+    pub(crate) key: &'a str,
+    pub(crate) original: &'a str,
 }
+
+/// What the selection reports about candidates it cannot use while it selects
+/// ([`crate::explain`]); `()` ignores everything (the evaluation's own path). Candidates are
+/// named by their position in the candidate list.
+pub(crate) trait SelectionObserver {
+    /// Semver: the candidate is not a version the policy reads.
+    fn not_a_version(&mut self, _candidate: usize, _why: NotAVersion) {}
+    /// Semver: the candidate's version does not satisfy the range.
+    fn out_of_range(&mut self, _candidate: usize, _version: &Version) {}
+    /// Numerical: the candidate is not a number, which fails the policy.
+    fn not_a_number(&mut self, _candidate: usize) {}
+}
+
+impl SelectionObserver for () {}
 
 impl Policy {
     /// Builds the policy as the controller does: `semver` wins over `alphabetical`, which
@@ -211,18 +225,30 @@ impl Policy {
         filtered: Option<&[FilteredTag]>,
     ) -> Result<String, EvaluationError> {
         let candidates = self.candidate_list(tags, filtered);
+        self.select_candidate(&candidates, &mut ())
+            .and_then(|index| {
+                candidates
+                    .get(index)
+                    .map(|c| c.original.to_owned())
+                    .ok_or(EvaluationError::EmptyList)
+            })
+    }
+
+    /// The position of the selected candidate among `candidates`, telling `observer` of the
+    /// candidates the policy cannot use: the one decision every selection goes through.
+    pub(crate) fn select_candidate(
+        &self,
+        candidates: &[Candidate<'_>],
+        observer: &mut impl SelectionObserver,
+    ) -> Result<usize, EvaluationError> {
         if candidates.is_empty() {
             return Err(EvaluationError::EmptyList);
         }
-        let index = match &self.choice {
-            PolicyChoice::SemVer(range) => semver_latest(range, &candidates)?,
-            PolicyChoice::Numerical(order) => numerical_latest(*order, &candidates)?.0,
-            PolicyChoice::Alphabetical(order) => alphabetical_latest(*order, &candidates),
-        };
-        candidates
-            .get(index)
-            .map(|c| c.original.to_owned())
-            .ok_or(EvaluationError::EmptyList)
+        Ok(match &self.choice {
+            PolicyChoice::SemVer(range) => semver_latest(range, candidates, observer)?,
+            PolicyChoice::Numerical(order) => numerical_latest(*order, candidates, observer)?.0,
+            PolicyChoice::Alphabetical(order) => alphabetical_latest(*order, candidates),
+        })
     }
 
     /// Why [`Policy::latest`] selects no tag from `tags`, in the user's terms (which filter,
@@ -331,10 +357,25 @@ impl Policy {
         limit: usize,
     ) -> Result<Vec<String>, EvaluationError> {
         let candidates = self.candidate_list(sorted, filtered);
+        let order = self.ranking(&candidates)?;
+        Ok(order
+            .into_iter()
+            .take(limit)
+            .filter_map(|i| candidates.get(i).map(|c| c.original.to_owned()))
+            .collect())
+    }
+
+    /// Every usable candidate's position, best first: the policy's preference order (the first
+    /// is what [`Policy::select_candidate`] selects). Semver leaves out the candidates that do
+    /// not parse or are out of range; numerical and alphabetical rank them all.
+    pub(crate) fn ranking(
+        &self,
+        candidates: &[Candidate<'_>],
+    ) -> Result<Vec<usize>, EvaluationError> {
         if candidates.is_empty() {
             return Err(EvaluationError::EmptyList);
         }
-        let order: Vec<usize> = match &self.choice {
+        Ok(match &self.choice {
             PolicyChoice::SemVer(range) => {
                 let mut matching: Vec<(usize, crate::semver::Version)> = candidates
                     .iter()
@@ -353,7 +394,7 @@ impl Policy {
                 matching.into_iter().map(|(i, _)| i).collect()
             }
             PolicyChoice::Numerical(order) => {
-                let (best, values) = numerical_latest(*order, &candidates)?;
+                let (best, values) = numerical_latest(*order, candidates, &mut ())?;
                 let mut rest: Vec<usize> = (0..candidates.len()).filter(|&i| i != best).collect();
                 rest.sort_by(|&a, &b| {
                     let (x, y) = (values[a], values[b]);
@@ -381,12 +422,7 @@ impl Policy {
                 });
                 all
             }
-        };
-        Ok(order
-            .into_iter()
-            .take(limit)
-            .filter_map(|i| candidates.get(i).map(|c| c.original.to_owned()))
-            .collect())
+        })
     }
 
     /// Whether tag `a` is newer ([`Ordering::Greater`]) or older than tag `b` by this
@@ -442,7 +478,20 @@ impl Policy {
         self.filter.as_ref().map(|f| f.apply(tags))
     }
 
-    fn candidate_list<'a>(
+    /// [`Policy::filtered`], telling `observer` what `filterTags` left out.
+    pub(crate) fn filtered_observed(
+        &self,
+        tags: &[&str],
+        observer: &mut impl FilterObserver,
+    ) -> Option<Vec<FilteredTag>> {
+        self.filter
+            .as_ref()
+            .map(|f| f.apply_observed(tags, observer))
+    }
+
+    /// What the policy compares: the extracted keys with `filterTags` (`filtered`), else the
+    /// tags themselves, in the order given.
+    pub(crate) fn candidate_list<'a>(
         &self,
         tags: &'a [&'a str],
         filtered: Option<&'a [FilteredTag]>,
@@ -467,7 +516,7 @@ impl Policy {
 }
 
 /// The tags borrowed in the scan's order (descending bytes).
-fn scan_order(tags: &[String]) -> Vec<&str> {
+pub(crate) fn scan_order(tags: &[String]) -> Vec<&str> {
     let mut sorted: Vec<&str> = tags.iter().map(String::as_str).collect();
     sorted.sort_unstable_by(|a, b| b.as_bytes().cmp(a.as_bytes()));
     sorted
@@ -478,13 +527,19 @@ fn scan_order(tags: &[String]) -> Vec<&str> {
 fn semver_latest(
     range: &Constraints,
     candidates: &[Candidate<'_>],
+    observer: &mut impl SelectionObserver,
 ) -> Result<usize, EvaluationError> {
-    let mut best: Option<(usize, crate::semver::Version)> = None;
+    let mut best: Option<(usize, Version)> = None;
     for (i, candidate) in candidates.iter().enumerate() {
-        let Some(version) = parse_flux_version(candidate.key) else {
-            continue;
+        let version = match read_flux_version(candidate.key) {
+            Ok(version) => version,
+            Err(why) => {
+                observer.not_a_version(i, why);
+                continue;
+            }
         };
         if !range.check(&version) {
+            observer.out_of_range(i, &version);
             continue;
         }
         let newer = best
@@ -503,13 +558,16 @@ fn semver_latest(
 fn numerical_latest(
     order: Order,
     candidates: &[Candidate<'_>],
+    observer: &mut impl SelectionObserver,
 ) -> Result<(usize, Vec<f64>), EvaluationError> {
     let mut values = Vec::with_capacity(candidates.len());
     let mut best = 0;
     let mut picked = f64::NAN;
     for (i, candidate) in candidates.iter().enumerate() {
-        let value = parse_go_float(candidate.key)
-            .ok_or_else(|| EvaluationError::InvalidNumeric(candidate.key.to_owned()))?;
+        let Some(value) = parse_go_float(candidate.key) else {
+            observer.not_a_number(i);
+            return Err(EvaluationError::InvalidNumeric(candidate.key.to_owned()));
+        };
         values.push(value);
         let skip = i > 0
             && match order {

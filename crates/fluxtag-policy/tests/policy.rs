@@ -76,6 +76,10 @@ fn run_policies(file: &str) {
                 format!("{what}: no_tag {no_tag:?} disagrees with latest"),
             );
         }
+        // Issue 13: the explanation is this evaluation, and names the stage that decided it.
+        for problem in common::explanation_problems(&policy, &case.tags, 5) {
+            failures.fail(i, format!("{what}: explain: {problem}"));
+        }
         let result = if case.sorted {
             policy.latest(&case.tags)
         } else {

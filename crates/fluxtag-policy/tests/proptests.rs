@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use fluxtag_policy::go_regex::GoRegex;
 use fluxtag_policy::semver::{Constraints, Version};
 use fluxtag_policy::{
@@ -158,6 +160,11 @@ proptest! {
                 }
                 Err(e) => prop_assert_eq!(Some(e), latest.err()),
             }
+            // Issue 13: the explained winner is the selection, every candidate accounted for.
+            let problems = common::explanation_problems(&policy, &tags, 5);
+            prop_assert!(problems.is_empty(), "{:?}", problems);
+            let whole = policy.explain(&tags, usize::MAX);
+            prop_assert_eq!(whole.ranking.len(), whole.ranked);
             if let (Some(a), Some(b)) = (tags.first(), tags.last())
                 && let Some(o) = policy.compare(a, b)
             {

@@ -241,6 +241,16 @@ struct Group {
     include_pre: bool,
 }
 
+/// Why one OR-group of a range rejects a version ([`Constraints::rejections`]).
+#[derive(Debug, Clone, Copy)]
+pub enum GroupRejection<'a> {
+    /// This comparator of the group is not satisfied (the group's first such).
+    Comparator(&'a Comparator),
+    /// The version is a prerelease and no comparator of the group has one (Flux never sets
+    /// `IncludePrerelease`).
+    Prerelease,
+}
+
 /// A parsed range: OR-groups of AND-ed comparators.
 #[derive(Debug, Clone)]
 pub struct Constraints {
@@ -297,6 +307,29 @@ impl Constraints {
                 .iter()
                 .all(|c| c.check(version, group.include_pre))
         })
+    }
+
+    /// Why `version` does not satisfy the range, one entry per OR-group (empty when it does):
+    /// the group's first comparator that rejects it, or [`GroupRejection::Prerelease`] when the
+    /// version is a prerelease and the group has no prerelease comparator. Only describes: the
+    /// decision is [`Constraints::check`]'s (which is false exactly when this is non-empty).
+    pub fn rejections(&self, version: &Version) -> Vec<GroupRejection<'_>> {
+        if self.check(version) {
+            return Vec::new();
+        }
+        self.groups
+            .iter()
+            .map(|group| {
+                if !version.prerelease().is_empty() && !group.include_pre {
+                    return GroupRejection::Prerelease;
+                }
+                group
+                    .comparators
+                    .iter()
+                    .find(|c| !c.check(version, group.include_pre))
+                    .map_or(GroupRejection::Prerelease, GroupRejection::Comparator)
+            })
+            .collect()
     }
 
     /// The range text as given to [`Constraints::parse`].

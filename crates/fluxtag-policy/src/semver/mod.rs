@@ -5,5 +5,7 @@
 mod constraints;
 mod version;
 
-pub use constraints::{Comparator, ConstraintError, Constraints, Operator, rewrite_hyphen_ranges};
+pub use constraints::{
+    Comparator, ConstraintError, Constraints, GroupRejection, Operator, rewrite_hyphen_ranges,
+};
 pub use version::{Version, VersionError};
