@@ -60,7 +60,7 @@ mod tests {
         });
         assert_eq!(doubled, items.iter().map(|i| i * 2).collect::<Vec<_>>());
         let numbered = map_shares(items.clone(), 10, |share| {
-            share.into_iter().enumerate().map(|(n, i)| (n, i)).collect()
+            share.into_iter().enumerate().collect()
         });
         assert_eq!(numbered.len(), 1000);
         assert!(numbered.windows(2).all(|w| w[0].1 + 1 == w[1].1));
