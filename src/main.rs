@@ -30,6 +30,8 @@ enum Command {
     Check(CheckArgs),
     /// List every ImagePolicy with the tag it selects (`flux get images policy`, no cluster).
     Policies(PoliciesArgs),
+    /// Why an ImagePolicy selects the tag it selects: each stage of its evaluation, in Flux's order.
+    Explain(ExplainArgs),
     /// Tags of the repository's images: `--export FILE` writes a snapshot for `--tags-from`.
     Tags(TagsArgs),
     // `lsp` is the language server's entry point (crates/fluxtag-lsp); its arguments are its own.
@@ -110,6 +112,31 @@ pub struct PoliciesArgs {
     pub format: ListFormat,
 }
 
+/// Arguments of `fluxtag explain`.
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// The ImagePolicy, as a marker names it: `NAMESPACE:NAME`, or `NAME` for every policy of
+    /// that name.
+    #[arg(value_name = "POLICY")]
+    pub policy: String,
+    /// The repository root (default: the git top level of the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Where tags come from.
+    #[command(flatten)]
+    pub tags: TagArgs,
+    /// The analysis cache.
+    #[command(flatten)]
+    pub cache: CacheArgs,
+    /// Human output: list every tag of each stage (by default long lists show their first
+    /// entries and a count). JSON always lists everything.
+    #[arg(long)]
+    pub all: bool,
+    /// Output format (FLUXTAG_OUTPUT_FORMAT is `check`'s only).
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
+}
+
 /// Arguments of `fluxtag tags`.
 #[derive(Debug, clap::Args)]
 pub struct TagsArgs {
@@ -142,8 +169,8 @@ pub struct LspArgs {
     pub stdio: bool,
 }
 
-/// The tag-source flags shared by every command that reads tags (`check`, `policies`, `tags`,
-/// `lsp`).
+/// The tag-source flags shared by every command that reads tags (`check`, `policies`,
+/// `explain`, `tags`, `lsp`).
 #[derive(Debug, Clone, clap::Args)]
 pub struct TagArgs {
     /// Read tags from this snapshot file instead of any registry (see README.md for the format).
@@ -247,6 +274,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Check(args) => commands::check::run(&args),
         Command::Policies(args) => commands::policies::run(&args),
+        Command::Explain(args) => commands::explain::run(&args),
         Command::Tags(args) => commands::tags::run(&args),
         Command::Completions(args) => commands::generate::completions(args.shell, Cli::command()),
         Command::Man(args) => commands::generate::man(args.command.as_deref(), Cli::command()),

@@ -5,6 +5,7 @@
 //! `crate::output`; they never format output themselves and never exit.
 
 pub mod check;
+pub mod explain;
 pub mod generate;
 pub mod policies;
 pub mod tags;

@@ -1,5 +1,6 @@
 //! The JSON contracts (README.md): `fluxtag check --format json` (`markers` and `diagnostics`)
-//! and `fluxtag policies --format json` (`policies`).
+//! `fluxtag policies --format json` (`policies`) and `fluxtag explain --format json`
+//! (`explanations`).
 //!
 //! These structs are the only `Serialize` types of fluxtag's output and each field is a
 //! compatibility promise: fields may be added, never renamed or removed.
@@ -8,7 +9,9 @@ use fluxtag_core::diag::Applicability;
 use fluxtag_core::resolve::MarkerStatus;
 use serde::Serialize;
 
-use super::{Checked, Listed, to_json};
+use fluxtag_policy::{Rejection, TieBreak};
+
+use super::{Checked, Explained, Listed, to_json};
 
 #[derive(Serialize)]
 struct CheckReport<'a> {
@@ -165,4 +168,205 @@ pub fn policies(listed: &Listed) -> String {
         })
         .collect();
     to_json(&PolicyList { policies })
+}
+
+#[derive(Serialize)]
+struct ExplanationList<'a> {
+    explanations: Vec<PolicyExplanation<'a>>,
+}
+
+#[derive(Serialize)]
+struct PolicyExplanation<'a> {
+    namespace: Option<&'a str>,
+    name: &'a str,
+    file: &'a str,
+    line: u32,
+    column: u32,
+    image: Option<&'a str>,
+    rule: Option<&'a str>,
+    tag_source: Option<&'a str>,
+    tags: Option<usize>,
+    excluded: Vec<Excluded<'a>>,
+    evaluation: Option<Evaluation<'a>>,
+    latest: Option<Latest<'a>>,
+    error: Option<Error<'a>>,
+}
+
+#[derive(Serialize)]
+struct Excluded<'a> {
+    tag: &'a str,
+    pattern: &'a str,
+}
+
+#[derive(Serialize)]
+struct Evaluation<'a> {
+    tags: usize,
+    filter: Option<FilterStage<'a>>,
+    candidates: usize,
+    rejected: Vec<Rejected<'a>>,
+    ranking: Vec<Ranked<'a>>,
+    ranked: usize,
+    tie_break: &'static str,
+    selected: Option<&'a str>,
+    decided_by: &'static str,
+    reason: Option<String>,
+}
+
+#[derive(Serialize)]
+struct FilterStage<'a> {
+    pattern: &'a str,
+    extract: &'a str,
+    unmatched: &'a [String],
+    replaced: Vec<Replaced<'a>>,
+    kept: usize,
+}
+
+#[derive(Serialize)]
+struct Replaced<'a> {
+    tag: &'a str,
+    by: &'a str,
+    key: &'a str,
+}
+
+#[derive(Serialize)]
+struct Rejected<'a> {
+    tag: &'a str,
+    key: &'a str,
+    reason: &'static str,
+    detail: String,
+    version: Option<&'a str>,
+    comparators: &'a [String],
+}
+
+#[derive(Serialize)]
+struct Ranked<'a> {
+    tag: &'a str,
+    key: &'a str,
+    value: &'a str,
+    tied: bool,
+}
+
+/// The JSON name of a rejection reason, and its detail in words.
+pub(super) fn rejection_reason(why: &Rejection) -> (&'static str, String) {
+    match why {
+        Rejection::NotAVersion(why) => ("not-a-version", format!("not a version: {why}")),
+        Rejection::OutOfRange { comparators, .. } => (
+            "out-of-range",
+            format!("does not satisfy {}", comparators.join(", nor ")),
+        ),
+        Rejection::Prerelease { .. } => (
+            "prerelease",
+            "a prerelease: no comparator of the range has one, so it allows none".to_owned(),
+        ),
+        Rejection::NotANumber => (
+            "not-a-number",
+            "not a number: the numerical policy fails on it".to_owned(),
+        ),
+    }
+}
+
+/// The JSON name of a tie break.
+pub(super) fn tie_break_name(tie_break: TieBreak) -> &'static str {
+    match tie_break {
+        TieBreak::FirstInScanOrder => "first-in-scan-order",
+        TieBreak::LastInScanOrder => "last-in-scan-order",
+        TieBreak::NoTies => "no-ties",
+    }
+}
+
+/// `fluxtag explain --format json`.
+pub fn explain(explained: &Explained) -> String {
+    let explanations = explained
+        .explanations
+        .iter()
+        .map(|e| {
+            let p = e.report;
+            let at = super::position(explained.workspace, &p.path, p.range.start);
+            PolicyExplanation {
+                namespace: p.namespace.as_deref(),
+                name: &p.name,
+                file: &p.path,
+                line: at.line,
+                column: at.column,
+                image: p.image.as_deref(),
+                rule: p.rule.as_deref(),
+                tag_source: p.tag_source.as_deref(),
+                tags: e.listed,
+                excluded: e
+                    .excluded
+                    .iter()
+                    .map(|x| Excluded {
+                        tag: &x.tag,
+                        pattern: &x.pattern,
+                    })
+                    .collect(),
+                evaluation: e.evaluation.as_ref().map(|v| Evaluation {
+                    tags: v.tags,
+                    filter: v.filter.as_ref().map(|f| FilterStage {
+                        pattern: &f.pattern,
+                        extract: &f.extract,
+                        unmatched: &f.unmatched,
+                        replaced: f
+                            .replaced
+                            .iter()
+                            .map(|r| Replaced {
+                                tag: &r.tag,
+                                by: &r.by,
+                                key: &r.key,
+                            })
+                            .collect(),
+                        kept: f.kept,
+                    }),
+                    candidates: v.candidates,
+                    rejected: v
+                        .rejected
+                        .iter()
+                        .map(|r| {
+                            let (reason, detail) = rejection_reason(&r.why);
+                            let (version, comparators): (Option<&str>, &[String]) = match &r.why {
+                                Rejection::OutOfRange {
+                                    version,
+                                    comparators,
+                                } => (Some(version), comparators),
+                                Rejection::Prerelease { version } => (Some(version), &[]),
+                                _ => (None, &[]),
+                            };
+                            Rejected {
+                                tag: &r.candidate.tag,
+                                key: &r.candidate.key,
+                                reason,
+                                detail,
+                                version,
+                                comparators,
+                            }
+                        })
+                        .collect(),
+                    ranking: v
+                        .ranking
+                        .iter()
+                        .map(|r| Ranked {
+                            tag: &r.tag,
+                            key: &r.key,
+                            value: &r.value,
+                            tied: r.tied_with_previous,
+                        })
+                        .collect(),
+                    ranked: v.ranked,
+                    tie_break: tie_break_name(v.tie_break),
+                    selected: v.selected(),
+                    decided_by: v.decided_by().as_str(),
+                    reason: v.no_tag.as_ref().map(ToString::to_string),
+                }),
+                latest: p.latest.as_ref().map(|l| Latest {
+                    tag: &l.tag,
+                    digest: l.digest.as_deref(),
+                }),
+                error: p.error.as_ref().map(|(code, message)| Error {
+                    code: code.as_str(),
+                    message,
+                }),
+            }
+        })
+        .collect();
+    to_json(&ExplanationList { explanations })
 }

@@ -46,6 +46,14 @@ pub struct Listed {
     pub policies: Vec<PolicyReport>,
 }
 
+/// What `fluxtag explain` has to show: the explanation of each policy the name matched.
+pub struct Explained<'w> {
+    /// The repository as read (for positions).
+    pub workspace: &'w Workspace,
+    /// One per policy the name matched, in policy order.
+    pub explanations: Vec<fluxtag_core::explain::PolicyExplanation<'w>>,
+}
+
 /// A 1-based line and column (columns count characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Position {

@@ -1,6 +1,6 @@
 //! End-to-end tests of the `fluxtag` binary on fixture trees: the bundled example in every
 //! output format, `--diff`, `--fix` (surgical edits, `fluxtag-differences.md` §1), the exit
-//! codes documented in README.md, the human output of a large repository, `fluxtag policies`, `fluxtag tags --export` and the
+//! codes documented in README.md, the human output of a large repository, `fluxtag policies`, `fluxtag explain`, `fluxtag tags --export` and the
 //! pre-commit hooks run by the real `pre-commit`.
 //!
 //! Snapshots are insta's (`tests/cli/snapshots/`); update with `INSTA_UPDATE=always cargo test
@@ -9,6 +9,7 @@
 // Test code may panic on what it set up itself.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod explain;
 mod fixes;
 mod formats;
 mod generate;

@@ -7,7 +7,8 @@
 //!   one file's analysis ([`analysis`]);
 //! - the repository: kustomize builds ([`kustomize`]), `${VAR}` substitution ([`vars`]), the
 //!   cross-file index ([`index`]), object validation ([`validate`]), did-you-mean ([`suggest`]);
-//! - verdicts: what Flux would write for each marker ([`resolve`]);
+//! - verdicts: what Flux would write for each marker ([`resolve`]), and why a policy selects
+//!   what it selects ([`explain`]);
 //! - the output model: diagnostics ([`diag`]), byte-exact edits ([`edit`]), positions ([`text`]);
 //! - below all of them, work spread over the cores in a fixed order ([`parallel`]).
 //!
@@ -18,6 +19,7 @@
 pub mod analysis;
 pub mod diag;
 pub mod edit;
+pub mod explain;
 pub mod flux;
 pub mod index;
 pub mod kustomize;

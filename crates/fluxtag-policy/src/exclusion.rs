@@ -49,6 +49,16 @@ impl ExclusionList {
         Ok(ExclusionList { patterns })
     }
 
+    /// A list that excludes nothing. No ImageRepository has it (an empty `exclusionList` is the
+    /// default); it is for a tag source whose caller applies each repository's own list to the
+    /// raw tags, since one image's tags serve every ImageRepository of that image, whatever
+    /// their lists.
+    pub fn nothing() -> Self {
+        ExclusionList {
+            patterns: Vec::new(),
+        }
+    }
+
     /// The patterns in effect.
     pub fn patterns(&self) -> impl Iterator<Item = &str> {
         self.patterns.iter().map(GoRegex::as_str)

@@ -16,6 +16,7 @@ use std::collections::BTreeSet;
 
 use fluxtag_core::index::{Index, RepositoryEntry};
 use fluxtag_core::resolve::{TagLookup, TagSet, digests_wanted, evaluate_policies};
+use fluxtag_policy::exclusion::ExclusionList;
 use fluxtag_registry::{
     ClientOptions, DiskCache, Environment, ExportItem, Mode, Origin, RegistryClient, RepositoryRef,
     Snapshot, TagService,
@@ -210,13 +211,10 @@ impl TagTable {
                 let lookup = match registry_ref(repository) {
                     Err(message) => TagLookup::Failed(message),
                     Ok(reference) => {
-                        // The core applies the repository's own exclusion list; here only the
-                        // service's contract is met with an exclusion list that excludes nothing
-                        // the core would keep.
-                        let exclusion = fluxtag_core::validate::exclusion_list(
-                            &repository.object.exclusion_patterns(),
-                        )
-                        .unwrap_or_default();
+                        // Raw tags: the core applies each repository's own exclusion list (and
+                        // `fluxtag explain` shows what it removed). The entry is by image, and
+                        // two ImageRepositories of one image may exclude differently.
+                        let exclusion = ExclusionList::nothing();
                         match source
                             .service
                             .tags(&reference, interval(repository), &exclusion)
