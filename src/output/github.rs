@@ -45,10 +45,7 @@ pub fn check(checked: &Checked) -> String {
             Severity::Info => "notice",
         };
         let span = checked.span(&d.path, &d.range);
-        let message = match &d.help {
-            Some(help) => format!("{}\nhelp: {help}", d.message),
-            None => d.message.clone(),
-        };
+        let message = d.message_with_note_and_help();
         let _ = writeln!(
             out,
             "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",

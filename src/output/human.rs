@@ -58,6 +58,7 @@ fn plural(n: usize, word: &str) -> String {
 struct GroupKey {
     code: Code,
     message: String,
+    note: Option<String>,
     help: Option<String>,
     related: Vec<(String, usize, usize)>,
     fix: Option<(String, bool)>,
@@ -68,6 +69,7 @@ impl GroupKey {
         GroupKey {
             code: d.code,
             message: without_file(&d.message, &d.path),
+            note: d.note.clone(),
             help: d.help.as_deref().map(|help| without_file(help, &d.path)),
             related: d
                 .related
@@ -304,6 +306,9 @@ fn group_block(out: &mut String, checked: &Checked, group: &Group, style: &Style
             related.message, related.path, at.line, at.column
         );
     }
+    if let Some(note) = &lead.note {
+        let _ = writeln!(out, "  = note: {note}");
+    }
     if let Some(help) = &lead.help {
         let _ = writeln!(out, "  = help: {}", without_file(help, &lead.path));
     }
@@ -327,6 +332,9 @@ fn block(out: &mut String, checked: &Checked, d: &Diagnostic, style: &Style) {
         d.message
     );
     location(out, checked, d, color, style);
+    if let Some(note) = &d.note {
+        let _ = writeln!(out, "  = note: {note}");
+    }
     if let Some(help) = &d.help {
         let _ = writeln!(out, "  = help: {help}");
     }

@@ -42,6 +42,7 @@ struct Diagnostic<'a> {
     severity: &'static str,
     code: &'static str,
     message: &'a str,
+    note: Option<&'a str>,
     help: Option<&'a str>,
     fix: Option<Fix<'a>>,
 }
@@ -91,6 +92,7 @@ pub fn check(checked: &Checked) -> String {
                 severity: d.severity.as_str(),
                 code: d.code.as_str(),
                 message: &d.message,
+                note: d.note.as_deref(),
                 help: d.help.as_deref(),
                 fix: d.fix.as_ref().map(|f| Fix {
                     title: &f.title,

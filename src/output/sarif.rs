@@ -247,10 +247,7 @@ fn result<'a>(checked: &'a Checked, d: &'a Diagnostic) -> SarifResult<'a> {
             }],
         })
         .collect();
-    let message = match &d.help {
-        Some(help) => format!("{}\nhelp: {help}", d.message),
-        None => d.message.clone(),
-    };
+    let message = d.message_with_note_and_help();
     SarifResult {
         rule_id: d.code.as_str(),
         rule_index,

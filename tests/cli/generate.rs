@@ -131,7 +131,8 @@ fn man_pages_are_generated_from_the_clap_definitions() {
     let unknown = fluxtag(dir.path(), &["man", "nope"]);
     assert_eq!(unknown.status.code(), Some(2), "{}", transcript(&unknown));
     assert!(
-        String::from_utf8_lossy(&unknown.stderr).contains("one of: check, policies, explain, tags, lsp"),
+        String::from_utf8_lossy(&unknown.stderr)
+            .contains("one of: check, policies, explain, tags, lsp"),
         "{}",
         transcript(&unknown)
     );

@@ -126,6 +126,11 @@ fn stale_marker_hover_quick_fix_and_inlay_hints() {
         "{message}"
     );
     assert!(!message.contains("fluxtag check --fix"), "{message}");
+    // Issue 13: the message carries the evaluation in one line, before the help.
+    assert!(
+        message.contains("\nnote: 6 tags, 1 not a version, 1 prerelease, 1 out of range `^4.0.0`, 3 ranked: `4.0.11` over `4.0.10`\nhelp: "),
+        "{message}"
+    );
     server.rpc.wait_request("workspace/inlayHint/refresh");
 
     let hover = server
@@ -137,9 +142,13 @@ fn stale_marker_hover_quick_fix_and_inlay_hints() {
         "4.0.11",
         "semver",
         "ghcr.io/onedr0p/sonarr",
-        "6 tags",
-        "snapshot",
         "image-policies.yaml",
+        // Issue 13: one line per stage of the evaluation, the winner over the runner-up.
+        "- 6 tags (snapshot)",
+        "- 1 not a version",
+        "- 1 prerelease",
+        "- 1 out of range `^4.0.0`",
+        "- 3 ranked: `4.0.11` over `4.0.10`",
         // Provenance (issue 10): the Flux Kustomization that applies the policy, with its line.
         "applied by Flux Kustomization apps (kubernetes/flux-system/apps.yaml:2)",
     ] {

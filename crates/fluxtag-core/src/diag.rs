@@ -281,6 +281,9 @@ pub struct Diagnostic {
     pub range: Range<usize>,
     /// What is wrong, in one sentence.
     pub message: String,
+    /// Why, in one line of facts (the policy's evaluation in counts for `stale` and
+    /// `no-matching-tag`), when there is more to say than the message.
+    pub note: Option<String>,
     /// What to do about it.
     pub help: Option<String>,
     /// Other places that explain it.
@@ -298,6 +301,7 @@ impl Diagnostic {
             path: path.to_string(),
             range,
             message: message.into(),
+            note: None,
             help: None,
             related: Vec::new(),
             fix: None,
@@ -310,10 +314,31 @@ impl Diagnostic {
         self
     }
 
+    /// Adds a note (see [`Diagnostic::note`]).
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.note = Some(note.into());
+        self
+    }
+
     /// Adds a fix.
     pub fn with_fix(mut self, fix: Fix) -> Self {
         self.fix = Some(fix);
         self
+    }
+
+    /// The message with the note and the help on lines of their own (`note: …`, `help: …`):
+    /// the text of outputs that have one message field (SARIF, GitHub annotations).
+    pub fn message_with_note_and_help(&self) -> String {
+        let mut text = self.message.clone();
+        for (label, line) in [("note", &self.note), ("help", &self.help)] {
+            if let Some(line) = line {
+                text.push('\n');
+                text.push_str(label);
+                text.push_str(": ");
+                text.push_str(line);
+            }
+        }
+        text
     }
 
     /// Adds a related place.

@@ -2,12 +2,17 @@
 //! evaluation in the controller's order of operations, from the repository's tags through the
 //! exclusion list to [`fluxtag_policy::Explanation`]'s `filterTags`, policy and ranking stages.
 //!
+//! [`StageSummary`] is the same evaluation in counts, one segment per stage: what hovers and the
+//! `stale` and `no-matching-tag` diagnostics show.
+//!
 //! It owns only the repository-level stages (which tags the source gave, which the exclusion
 //! list removed and by which pattern). It must not decide anything: the policy is the one
 //! [`crate::resolve::resolve`] compiled and evaluated ([`PolicyReport`]), run again through
 //! [`fluxtag_policy::Policy::explain`], whose result is the evaluation's.
 
-use fluxtag_policy::Explanation;
+use std::fmt;
+
+use fluxtag_policy::{Explanation, PolicyChoice, Rejection};
 
 use crate::index::{Index, PolicyId, RepositoryEntry};
 use crate::resolve::{PolicyReport, Report, TagLookup};
@@ -96,4 +101,148 @@ pub fn explain_policy<'r>(
         .sort_unstable_by(|a, b| b.tag.as_bytes().cmp(a.tag.as_bytes()));
     explanation.evaluation = evaluated.engine.as_ref().map(|p| p.explain(&kept, limit));
     Some(explanation)
+}
+
+/// How many tags one pattern of an ImageRepository's exclusion list removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExclusionCount {
+    /// The pattern as written (the default `^.*\.sig$` when the list is empty).
+    pub pattern: String,
+    /// How many tags it was the first pattern to match.
+    pub count: usize,
+}
+
+/// A policy's evaluation in counts, stage by stage ([`PolicyReport::summary`]): the one-line
+/// form of `fluxtag explain`, for hovers and diagnostics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageSummary {
+    /// How many tags the source gave.
+    pub listed: usize,
+    /// The exclusion list's patterns that removed tags, in the list's order.
+    pub excluded: Vec<ExclusionCount>,
+    /// Tags `filterTags` did not match (`None`: the policy has no `filterTags`).
+    pub unmatched: Option<usize>,
+    /// Tags `filterTags` dropped for a later tag with the same key.
+    pub replaced: usize,
+    /// Semver: candidates that are not a version the controller reads.
+    pub not_a_version: usize,
+    /// Semver: versions outside the range.
+    pub out_of_range: usize,
+    /// Semver: prereleases no comparator of the range admits.
+    pub prerelease: usize,
+    /// The semver range, as written.
+    pub range: Option<String>,
+    /// Numerical: the first candidate that is not a number (it fails the policy).
+    pub not_a_number: Option<String>,
+    /// How many candidates were ranked.
+    pub ranked: usize,
+    /// The selected tag.
+    pub selected: Option<String>,
+    /// The tag ranked second.
+    pub runner_up: Option<String>,
+}
+
+impl StageSummary {
+    /// The counts of `report`'s evaluation: its policy run again, with a trace, over the tags
+    /// it was evaluated on. `None` when no tags were evaluated (the policy is invalid, the tags
+    /// could not be read).
+    pub fn of(report: &PolicyReport) -> Option<StageSummary> {
+        let (policy, tags) = (report.engine.as_ref()?, report.tags.as_ref()?);
+        let explanation = policy.explain(tags, 2);
+        let mut summary = StageSummary {
+            listed: report.listed.unwrap_or(tags.len()),
+            excluded: report.excluded.clone(),
+            unmatched: explanation.filter.as_ref().map(|f| f.unmatched.len()),
+            replaced: explanation.filter.as_ref().map_or(0, |f| f.replaced.len()),
+            not_a_version: 0,
+            out_of_range: 0,
+            prerelease: 0,
+            range: match policy.choice() {
+                PolicyChoice::SemVer(range) => Some(range.original().to_owned()),
+                _ => None,
+            },
+            not_a_number: None,
+            ranked: explanation.ranked,
+            selected: explanation.selected().map(str::to_owned),
+            runner_up: explanation.ranking.get(1).map(|r| r.tag.clone()),
+        };
+        for rejected in &explanation.rejected {
+            match rejected.why {
+                Rejection::NotAVersion(_) => summary.not_a_version += 1,
+                Rejection::OutOfRange { .. } => summary.out_of_range += 1,
+                Rejection::Prerelease { .. } => summary.prerelease += 1,
+                Rejection::NotANumber => {
+                    summary.not_a_number = Some(rejected.candidate.tag.clone());
+                }
+            }
+        }
+        Some(summary)
+    }
+
+    /// One segment per stage that did something, in the controller's order, with each
+    /// pattern, range and tag written by `code` (backticks in plain text, a code span in
+    /// Markdown).
+    pub fn segments(&self, code: &dyn Fn(&str) -> String) -> Vec<String> {
+        let mut out = vec![count(self.listed, "tag", "tags")];
+        for excluded in &self.excluded {
+            out.push(format!(
+                "{} excluded by {}",
+                excluded.count,
+                code(&excluded.pattern)
+            ));
+        }
+        if let Some(unmatched) = self.unmatched.filter(|n| *n > 0) {
+            out.push(format!("{unmatched} did not match filterTags"));
+        }
+        if self.replaced > 0 {
+            out.push(format!(
+                "{} replaced by a tag with the same key",
+                self.replaced
+            ));
+        }
+        if self.not_a_version > 0 {
+            out.push(format!("{} not a version", self.not_a_version));
+        }
+        if self.prerelease > 0 {
+            out.push(count(self.prerelease, "prerelease", "prereleases"));
+        }
+        if self.out_of_range > 0 {
+            let range = self.range.as_deref().map(code).unwrap_or_default();
+            out.push(
+                format!("{} out of range {range}", self.out_of_range)
+                    .trim_end()
+                    .to_owned(),
+            );
+        }
+        if let Some(tag) = &self.not_a_number {
+            out.push(format!(
+                "{} is not a number, which fails the policy",
+                code(tag)
+            ));
+        }
+        out.push(match (&self.selected, &self.runner_up) {
+            (Some(selected), Some(runner_up)) => format!(
+                "{} ranked: {} over {}",
+                self.ranked,
+                code(selected),
+                code(runner_up)
+            ),
+            (Some(selected), None) => format!("{} ranked: {}", self.ranked, code(selected)),
+            (None, _) => "none selected".to_owned(),
+        });
+        out
+    }
+}
+
+/// `n` and the word, singular or plural.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+impl fmt::Display for StageSummary {
+    /// The segments on one line, patterns, ranges and tags in backticks: `12 tags, 2 excluded by
+    /// `^.*\.sig$`, 3 ranked: `1.4.2` over `1.4.1``.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.segments(&|text| format!("`{text}`")).join(", "))
+    }
 }

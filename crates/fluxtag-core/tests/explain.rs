@@ -151,3 +151,63 @@ fn nothing_to_evaluate() {
     assert!(explained.evaluation.is_none());
     assert!(explained.report.error.is_some());
 }
+
+/// The summary (hover lines, the `note` of `stale` and `no-matching-tag`) is the full
+/// explanation in counts: the same exclusions, rejections and selection, stage by stage.
+#[test]
+fn the_summary_counts_what_the_explanation_lists() {
+    let index = index_of(&[("objects.yaml", OBJECTS)]);
+    let tags = |c: &str, _: &_| lookup(c);
+    let report = resolve(&index, &tags);
+    for name in ["app", "plain"] {
+        let id = find_policies(&index, None, name)[0];
+        let explained = explain_policy(&index, &report, id, &tags, usize::MAX).unwrap();
+        let summary = explained.report.summary().unwrap();
+        let evaluation = explained.evaluation.as_ref().unwrap();
+        assert_eq!(Some(summary.listed), explained.listed, "{name}");
+        assert_eq!(
+            summary.excluded.iter().map(|e| e.count).sum::<usize>(),
+            explained.excluded.len(),
+            "{name}"
+        );
+        let rejected = summary.not_a_version
+            + summary.out_of_range
+            + summary.prerelease
+            + usize::from(summary.not_a_number.is_some());
+        assert_eq!(rejected, evaluation.rejected.len(), "{name}");
+        assert_eq!(summary.ranked, evaluation.ranked, "{name}");
+        assert_eq!(summary.selected.as_deref(), evaluation.selected(), "{name}");
+        assert_eq!(
+            summary.runner_up.as_deref(),
+            evaluation.ranking.get(1).map(|r| r.tag.as_str()),
+            "{name}"
+        );
+    }
+}
+
+/// The one-line form names each stage that removed something, with its pattern or range
+/// (flux-semantics §3.2 exclusion, §4.1 semver), and the winner over the runner-up.
+#[test]
+fn the_summary_line_names_each_stage() {
+    let index = index_of(&[("objects.yaml", OBJECTS)]);
+    let tags = |c: &str, _: &_| lookup(c);
+    let report = resolve(&index, &tags);
+    let app = report
+        .policy(find_policies(&index, None, "app")[0])
+        .unwrap();
+    assert_eq!(
+        app.summary().unwrap().to_string(),
+        "6 tags, 1 excluded by `^.*-rc.*$`, 2 not a version, 1 out of range `>=1.0.0 <2.0.0`, 2 ranked: `1.1.0` over `1.0.0`"
+    );
+    let plain = report
+        .policy(find_policies(&index, None, "plain")[0])
+        .unwrap();
+    assert_eq!(
+        plain.summary().unwrap().to_string(),
+        r"4 tags, 1 excluded by `^.*\.sig$`, `x` is not a number, which fails the policy, none selected"
+    );
+    // Nothing evaluated (the tags could not be read): no summary.
+    let offline = |_: &str, _: &_| TagLookup::Failed("offline".to_owned());
+    let report = resolve(&index, &offline);
+    assert!(report.policies.iter().all(|p| p.summary().is_none()));
+}

@@ -2,6 +2,7 @@
 //! image-reflector-controller does (spec §3–§5), and the digests the selected tags need.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use fluxtag_policy::exclusion::sort_tags_descending;
 use fluxtag_policy::image_ref::parse_reference;
@@ -9,6 +10,7 @@ use fluxtag_policy::policy::PolicySpec;
 
 use super::{LatestRef, PolicyReport, TagLookup, TagSet};
 use crate::diag::{Code, Diagnostic};
+use crate::explain::ExclusionCount;
 use crate::index::{Index, PolicyEntry, RepositoryEntry, display_name};
 use crate::marker::MarkerKind;
 use crate::validate::{
@@ -88,8 +90,9 @@ enum RepositoryTags {
     Failed(String),
     /// The exclusion list does not compile, with the reason.
     BadExclusion(String),
-    /// The tags the source gave and what is left after the exclusion list, sorted descending.
-    Listed(TagSet, Vec<String>),
+    /// The tags the source gave, what is left after the exclusion list (sorted descending) and
+    /// how many each pattern removed.
+    Listed(TagSet, Vec<String>, Vec<ExclusionCount>),
 }
 
 /// What a rule selects from a repository's tags.
@@ -113,9 +116,27 @@ fn repository_tags(
     };
     match exclusion_list(&repository.object.exclusion_patterns()) {
         Ok(exclusion) => {
-            let mut list = exclusion.apply(set.tags.clone());
+            let mut excluded: Vec<ExclusionCount> = exclusion
+                .patterns()
+                .map(|pattern| ExclusionCount {
+                    pattern: pattern.to_owned(),
+                    count: 0,
+                })
+                .collect();
+            let mut list = Vec::with_capacity(set.tags.len());
+            for tag in &set.tags {
+                match exclusion.excluded_by(tag) {
+                    Some(pattern) => {
+                        if let Some(counted) = excluded.iter_mut().find(|c| c.pattern == pattern) {
+                            counted.count += 1;
+                        }
+                    }
+                    None => list.push(tag.clone()),
+                }
+            }
+            excluded.retain(|c| c.count > 0);
             sort_tags_descending(&mut list);
-            RepositoryTags::Listed(set, list)
+            RepositoryTags::Listed(set, list, excluded)
         }
         Err(error) => RepositoryTags::BadExclusion(error.to_string()),
     }
@@ -161,21 +182,37 @@ pub(super) fn no_matching_tag_diagnostics(
                 return None;
             };
             let help = if *code == Code::NoMatchingTag {
-                "check the range, filterTags and the repository's tags (`fluxtag policies`)"
-            } else {
-                "Flux accepts a digest only as `sha256:` and 64 lowercase hex digits: correct the tags snapshot, or while the registry returns it set the policy's digestReflectionPolicy to Never or exclude the tag"
-            };
-            Some(
-                Diagnostic::new(
-                    *code,
-                    &entry.object.origin.path,
-                    evaluated.range.clone(),
-                    message.clone(),
+                format!(
+                    "`fluxtag explain {}` shows each stage with its tags; check the range, filterTags and the exclusion list",
+                    explain_target(entry)
                 )
-                .with_help(help),
+            } else {
+                "Flux accepts a digest only as `sha256:` and 64 lowercase hex digits: correct the tags snapshot, or while the registry returns it set the policy's digestReflectionPolicy to Never or exclude the tag".to_owned()
+            };
+            let mut d = Diagnostic::new(
+                *code,
+                &entry.object.origin.path,
+                evaluated.range.clone(),
+                message.clone(),
             )
+            .with_help(help);
+            if *code == Code::NoMatchingTag
+                && let Some(summary) = evaluated.summary()
+            {
+                d = d.with_note(summary.to_string());
+            }
+            Some(d)
         })
         .collect()
+}
+
+/// What `fluxtag explain` takes to explain `entry`: `namespace:name`, or the name alone when
+/// the policy has no namespace.
+pub(super) fn explain_target(entry: &PolicyEntry) -> String {
+    match &entry.namespace {
+        Some(namespace) => format!("{namespace}:{}", entry.name),
+        None => entry.name.clone(),
+    }
 }
 
 /// A digest a policy needs: the policy reflects digests (spec §2.1) and selected `tag` from the
@@ -237,9 +274,12 @@ fn evaluate_policy(
         error: None,
         candidates: Vec::new(),
         tag_count: None,
+        listed: None,
+        excluded: Vec::new(),
         tag_source: None,
         engine: None,
         tags: None,
+        summary: OnceLock::new(),
     };
     let fail = |mut report: PolicyReport, code: Code, message: String| {
         report.error = Some((code, message));
@@ -281,7 +321,11 @@ fn evaluate_policy(
     };
     let position = repository_position(index, repository);
     let (set, list) = match listed.get(&position) {
-        Some(RepositoryTags::Listed(set, list)) => (set, list.clone()),
+        Some(RepositoryTags::Listed(set, list, excluded)) => {
+            report.listed = Some(set.tags.len());
+            report.excluded = excluded.clone();
+            (set, list.clone())
+        }
         Some(RepositoryTags::Failed(message)) => {
             return PolicyReport {
                 error: Some((Code::RegistryError, message.clone())),

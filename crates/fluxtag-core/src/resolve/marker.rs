@@ -698,6 +698,11 @@ impl Verdict<'_> {
             },
         )
         .with_related(self.related.clone());
+        if *code == Code::NoMatchingTag
+            && let Some(summary) = self.evaluated.summary()
+        {
+            d = d.with_note(summary.to_string());
+        }
         if *code == Code::PolicyInvalid || *code == Code::RepositoryInvalid {
             d.severity = Severity::Warning; // the error itself is on the object
         }
@@ -796,6 +801,7 @@ impl Verdict<'_> {
             applicability,
         });
         stale.severity = severity;
+        stale.note = self.evaluated.summary().map(ToString::to_string);
         stale
     }
 }

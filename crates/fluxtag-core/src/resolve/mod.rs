@@ -16,10 +16,12 @@ mod marker;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use fluxtag_policy::policy::Policy;
 
 use crate::diag::{Code, Diagnostic};
+use crate::explain::{ExclusionCount, StageSummary};
 use crate::index::{Index, PolicyId, RepositoryEntry};
 use crate::marker::{Marker, MarkerKind, PolicyTarget};
 
@@ -161,12 +163,26 @@ pub struct PolicyReport {
     pub candidates: Vec<String>,
     /// How many tags the repository has after exclusion.
     pub tag_count: Option<usize>,
+    /// How many tags the tag source gave, before the exclusion list.
+    pub listed: Option<usize>,
+    /// How many tags each pattern of the exclusion list removed (patterns that removed none
+    /// left out), in the list's order.
+    pub excluded: Vec<ExclusionCount>,
     /// Where the tags came from.
     pub tag_source: Option<String>,
     /// The compiled policy, when it compiled (markers compare tags in its order).
     pub(crate) engine: Option<Policy>,
     /// The repository's tags after exclusion, sorted as the controller sorts them, when known.
     pub(crate) tags: Option<Vec<String>>,
+    /// [`PolicyReport::summary`], computed on first use (many markers share one policy).
+    pub(crate) summary: OnceLock<Option<StageSummary>>,
+}
+
+impl PolicyReport {
+    /// The evaluation in counts, stage by stage ([`StageSummary::of`]), computed once.
+    pub fn summary(&self) -> Option<&StageSummary> {
+        self.summary.get_or_init(|| StageSummary::of(self)).as_ref()
+    }
 }
 
 /// Everything resolution found.

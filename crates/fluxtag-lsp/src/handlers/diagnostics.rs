@@ -102,6 +102,10 @@ pub fn to_proto(
     };
     let text = document.text();
     let mut message = diagnostic.message.clone();
+    if let Some(note) = &diagnostic.note {
+        message.push_str("\nnote: ");
+        message.push_str(note);
+    }
     if let Some(help) = &diagnostic.help {
         message.push_str("\nhelp: ");
         message.push_str(&editor_help(help, diagnostic.fix.as_ref()));

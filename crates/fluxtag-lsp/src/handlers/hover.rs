@@ -1,7 +1,8 @@
 //! `textDocument/hover`: on a marker or its value, the policy (namespace/name, rule, filter,
 //! with a link to its file), the repository image, the current value and what Flux would write,
-//! the newest candidate tags in policy order, the tag count and where the tags came from; on an
-//! ImagePolicy document, its resolved latest tag.
+//! the newest candidate tags in policy order, the evaluation in counts (one line per stage:
+//! tags and their source, exclusions, filterTags, rejections, the ranking's winner and
+//! runner-up); on an ImagePolicy document, its resolved latest tag and the same details.
 //!
 //! Every string from the user's files, the registry or the core goes through
 //! [`crate::markdown::Format`] (code span or escaped prose), never into Markdown raw.
@@ -206,7 +207,8 @@ fn provenance(out: &mut String, f: Format, entry: &fluxtag_core::index::PolicyEn
     }
 }
 
-/// Rule, filter, image, candidates, tag count and source, as list items.
+/// Rule, filter, image, candidates, and the evaluation's stages in counts (else the tag count
+/// and source), as list items.
 fn policy_details(
     out: &mut String,
     f: Format,
@@ -240,6 +242,20 @@ fn policy_details(
             .map(|t| f.code(t))
             .collect();
         let _ = writeln!(out, "- newest candidates: {}", shown.join(", "));
+    }
+    if let Some(summary) = policy.summary() {
+        // One line per stage, the source after the first (how many tags it gave).
+        for (n, segment) in summary.segments(&|text| f.code(text)).iter().enumerate() {
+            match (&policy.tag_source, n) {
+                (Some(source), 0) => {
+                    let _ = writeln!(out, "- {segment} ({})", f.text(source));
+                }
+                _ => {
+                    let _ = writeln!(out, "- {segment}");
+                }
+            }
+        }
+        return;
     }
     match (&policy.tag_count, &policy.tag_source) {
         (Some(count), Some(source)) => {
