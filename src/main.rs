@@ -30,7 +30,8 @@ enum Command {
     Check(CheckArgs),
     /// List every ImagePolicy with the tag it selects (`flux get images policy`, no cluster).
     Policies(PoliciesArgs),
-    /// Why an ImagePolicy selects the tag it selects: each stage of its evaluation, in Flux's order.
+    /// Why an ImagePolicy selects the tag it selects (each stage of its evaluation, in Flux's
+    /// order), or what Flux would write into a marker and why.
     Explain(ExplainArgs),
     /// Tags of the repository's images: `--export FILE` writes a snapshot for `--tags-from`.
     Tags(TagsArgs),
@@ -115,10 +116,12 @@ pub struct PoliciesArgs {
 /// Arguments of `fluxtag explain`.
 #[derive(Debug, clap::Args)]
 pub struct ExplainArgs {
-    /// The ImagePolicy, as a marker names it: `NAMESPACE:NAME`, or `NAME` for every policy of
-    /// that name.
-    #[arg(value_name = "POLICY")]
-    pub policy: String,
+    /// What to explain: an ImagePolicy as a marker names it (`NAMESPACE:NAME`, or `NAME` for
+    /// every policy of that name), or a marker (`FILE:LINE`, the file relative to the current
+    /// directory or the root): what Flux would write into it, whether an automation applies it,
+    /// and its policy's evaluation.
+    #[arg(value_name = "POLICY|FILE:LINE")]
+    pub target: String,
     /// The repository root (default: the git top level of the current directory).
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,

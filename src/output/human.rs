@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 
 use fluxtag_core::diag::{Applicability, Code, Diagnostic, Severity};
-use fluxtag_core::resolve::PolicyReport;
+use fluxtag_core::resolve::{MarkerStatus, PolicyReport};
 
 use super::{Checked, Explained, Listed};
 
@@ -476,8 +476,11 @@ pub fn explain(explained: &Explained, all: bool, color: bool) -> String {
     let style = Style { color };
     let shown = if all { usize::MAX } else { SHOWN };
     let mut out = String::new();
+    for m in &explained.markers {
+        explain_marker(&mut out, explained, m, &style);
+    }
     for (n, e) in explained.explanations.iter().enumerate() {
-        if n > 0 {
+        if n > 0 || !explained.markers.is_empty() {
             out.push('\n');
         }
         let p = e.report;
@@ -620,6 +623,74 @@ pub fn explain(explained: &Explained, all: bool, color: bool) -> String {
         }
     }
     out
+}
+
+/// `fluxtag explain FILE:LINE`: the marker's block (what it holds, what Flux would write, the
+/// verdict, the automation, the findings on it), before its policy's.
+fn explain_marker(
+    out: &mut String,
+    explained: &Explained,
+    m: &fluxtag_core::explain::MarkerExplanation,
+    style: &Style,
+) {
+    let r = m.report;
+    let at = super::position(explained.workspace, &r.path, r.marker.scalar.start);
+    let kind = r
+        .target
+        .as_ref()
+        .map(|t| t.kind.as_str())
+        .or_else(|| r.marker.target.as_ref().ok().map(|t| t.kind.as_str()));
+    let kind = kind.map(|k| format!(" ({k})")).unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "{}  {}:{}:{}",
+        style.paint("1", &format!("marker {}{kind}", r.marker.reference)),
+        r.path,
+        at.line,
+        at.column
+    );
+    let field = |out: &mut String, label: &str, text: &str| {
+        let _ = writeln!(out, "  {label:<11} {text}");
+    };
+    let shown = |value: &str| {
+        if value.is_empty() {
+            "\"\"".to_owned()
+        } else {
+            value.trim_end_matches('\n').to_owned()
+        }
+    };
+    field(out, "current", &shown(&r.marker.value));
+    field(
+        out,
+        "Flux writes",
+        &r.expected
+            .as_deref()
+            .map_or_else(|| "unknown".to_owned(), shown),
+    );
+    let verdict = match r.status {
+        MarkerStatus::Current => style.paint("32", "current"),
+        MarkerStatus::Stale(direction) => {
+            style.paint("31", &format!("stale ({})", direction.as_str()))
+        }
+        MarkerStatus::Invalid => style.paint("31", "invalid: Flux never applies this marker"),
+        MarkerStatus::Unresolved => {
+            style.paint("33", "unresolved: what Flux would write is unknown")
+        }
+    };
+    field(out, "verdict", &verdict);
+    field(out, "automation", &m.automation.to_string());
+    for (n, d) in m.findings.iter().enumerate() {
+        let (label, color) = label(d.severity);
+        field(
+            out,
+            if n == 0 { "findings" } else { "" },
+            &format!(
+                "{}: {}",
+                style.paint(color, &format!("{label}[{}]", d.code)),
+                d.message
+            ),
+        );
+    }
 }
 
 /// A stage's tags, two aligned columns indented under the stage, at most `shown` rows and a

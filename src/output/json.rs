@@ -1,12 +1,13 @@
 //! The JSON contracts (README.md): `fluxtag check --format json` (`markers` and `diagnostics`)
 //! `fluxtag policies --format json` (`policies`) and `fluxtag explain --format json`
-//! (`explanations`).
+//! (`markers` and `explanations`).
 //!
 //! These structs are the only `Serialize` types of fluxtag's output and each field is a
 //! compatibility promise: fields may be added, never renamed or removed.
 
 use fluxtag_core::diag::Applicability;
-use fluxtag_core::resolve::MarkerStatus;
+use fluxtag_core::explain::Automation;
+use fluxtag_core::resolve::{MarkerReport, MarkerStatus};
 use serde::Serialize;
 
 use fluxtag_policy::{Rejection, TieBreak};
@@ -53,31 +54,34 @@ struct Fix<'a> {
     safe: bool,
 }
 
+/// A marker's resolution, in `check`'s and `explain`'s JSON.
+fn marker<'a>(workspace: &fluxtag_workspace::Workspace, m: &'a MarkerReport) -> Marker<'a> {
+    let at = super::position(workspace, &m.path, m.marker.scalar.start);
+    Marker {
+        file: &m.path,
+        line: at.line,
+        column: at.column,
+        policy: &m.marker.reference,
+        kind: m
+            .target
+            .as_ref()
+            .map(|t| t.kind.as_str())
+            .or_else(|| m.marker.target.as_ref().ok().map(|t| t.kind.as_str())),
+        current: &m.marker.value,
+        expected: m.expected.as_deref(),
+        status: m.status.as_str(),
+        direction: match m.status {
+            MarkerStatus::Stale(direction) => Some(direction.as_str()),
+            _ => None,
+        },
+    }
+}
+
 /// `fluxtag check --format json`.
 pub fn check(checked: &Checked) -> String {
     let markers = checked
         .markers()
-        .map(|m| {
-            let at = checked.position(&m.path, m.marker.scalar.start);
-            Marker {
-                file: &m.path,
-                line: at.line,
-                column: at.column,
-                policy: &m.marker.reference,
-                kind: m
-                    .target
-                    .as_ref()
-                    .map(|t| t.kind.as_str())
-                    .or_else(|| m.marker.target.as_ref().ok().map(|t| t.kind.as_str())),
-                current: &m.marker.value,
-                expected: m.expected.as_deref(),
-                status: m.status.as_str(),
-                direction: match m.status {
-                    MarkerStatus::Stale(direction) => Some(direction.as_str()),
-                    _ => None,
-                },
-            }
-        })
+        .map(|m| marker(&checked.workspace, m))
         .collect();
     let diagnostics = checked
         .diagnostics()
@@ -174,7 +178,29 @@ pub fn policies(listed: &Listed) -> String {
 
 #[derive(Serialize)]
 struct ExplanationList<'a> {
+    markers: Vec<MarkerExplanation<'a>>,
     explanations: Vec<PolicyExplanation<'a>>,
+}
+
+#[derive(Serialize)]
+struct MarkerExplanation<'a> {
+    #[serde(flatten)]
+    marker: Marker<'a>,
+    automation: AutomationVerdict,
+    findings: Vec<Finding<'a>>,
+}
+
+#[derive(Serialize)]
+struct AutomationVerdict {
+    applies: Option<bool>,
+    reason: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Finding<'a> {
+    severity: &'static str,
+    code: &'static str,
+    message: &'a str,
 }
 
 #[derive(Serialize)]
@@ -370,5 +396,32 @@ pub fn explain(explained: &Explained) -> String {
             }
         })
         .collect();
-    to_json(&ExplanationList { explanations })
+    let markers = explained
+        .markers
+        .iter()
+        .map(|m| MarkerExplanation {
+            marker: marker(explained.workspace, m.report),
+            automation: AutomationVerdict {
+                applies: match m.automation {
+                    Automation::Applies => Some(true),
+                    Automation::NoneInRepository => None,
+                    Automation::NoPolicy | Automation::DoesNotApply(_) => Some(false),
+                },
+                reason: (m.automation != Automation::Applies).then(|| m.automation.to_string()),
+            },
+            findings: m
+                .findings
+                .iter()
+                .map(|d| Finding {
+                    severity: d.severity.as_str(),
+                    code: d.code.as_str(),
+                    message: &d.message,
+                })
+                .collect(),
+        })
+        .collect();
+    to_json(&ExplanationList {
+        markers,
+        explanations,
+    })
 }

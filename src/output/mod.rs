@@ -46,10 +46,13 @@ pub struct Listed {
     pub policies: Vec<PolicyReport>,
 }
 
-/// What `fluxtag explain` has to show: the explanation of each policy the name matched.
+/// What `fluxtag explain` has to show: the markers on the line named (none for a policy
+/// target), and the explanation of each policy named (a marker's policy).
 pub struct Explained<'w> {
     /// The repository as read (for positions).
     pub workspace: &'w Workspace,
+    /// One per marker on the line named, in source order.
+    pub markers: Vec<fluxtag_core::explain::MarkerExplanation<'w>>,
     /// One per policy the name matched, in policy order.
     pub explanations: Vec<fluxtag_core::explain::PolicyExplanation<'w>>,
 }

@@ -187,3 +187,132 @@ fn each_repository_of_one_image_excludes_by_its_own_list() {
         serde_json::json!([{"tag": "1.0.0.sig", "pattern": "^.*\\.sig$"}])
     );
 }
+
+const SONARR: &str = "kubernetes/apps/media/sonarr/app/helmrelease.yaml";
+
+/// `explain FILE:LINE` on a stale marker: what it holds, what Flux would write, the verdict,
+/// the automation that applies it (flux-semantics §1.4) and the finding, then its policy's
+/// stages; exit 1 as `check` would fail.
+#[test]
+fn a_stale_marker_shows_what_flux_writes_and_its_policy() {
+    let dir = example_copy();
+    let output = explain(dir.path(), &[&format!("{SONARR}:24")]);
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    insta::assert_snapshot!("explain_marker_stale_human", transcript(&output));
+}
+
+/// A current marker exits 0; its JSON joins `check`'s marker fields, the automation verdict and
+/// the findings, and the policy's selection is what the marker expects.
+#[test]
+fn a_current_marker_in_json() {
+    let dir = example_copy();
+    let output = explain(dir.path(), &[&format!("{SONARR}:23"), "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
+    let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let marker = &value["markers"][0];
+    assert_eq!(value["markers"].as_array().unwrap().len(), 1);
+    assert_eq!(marker["line"], 23);
+    assert_eq!(marker["kind"], "name");
+    assert_eq!(marker["status"], "current");
+    assert_eq!(marker["expected"], marker["current"]);
+    assert_eq!(
+        marker["automation"],
+        serde_json::json!({"applies": true, "reason": null})
+    );
+    assert_eq!(marker["findings"], serde_json::json!([]));
+    insta::assert_snapshot!(
+        "explain_marker_json",
+        serde_json::to_string_pretty(&value["markers"]).unwrap()
+    );
+    let explanations = value["explanations"].as_array().unwrap();
+    assert_eq!(explanations.len(), 1);
+    assert_eq!(explanations[0]["name"], "sonarr");
+    // The same marker in `check`'s JSON has the same fields and values.
+    let check = fluxtag(
+        dir.path(),
+        &[
+            "check",
+            "--format",
+            "json",
+            "--tags-from",
+            "tags.json",
+            SONARR,
+        ],
+    );
+    let checked: Value = serde_json::from_slice(&check.stdout).unwrap();
+    let same = checked["markers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["line"] == 23)
+        .unwrap();
+    for field in [
+        "file", "line", "column", "policy", "kind", "current", "expected", "status",
+    ] {
+        assert_eq!(marker[field], same[field], "{field}");
+    }
+}
+
+/// Where no automation applies the marker, the verdict says why; with no automation in the
+/// repository at all, `applies` is null (one in another repository may apply it).
+#[test]
+fn the_automation_verdict_says_why() {
+    let dir = example_copy();
+    let automation = dir
+        .path()
+        .join("kubernetes/flux-system/image-update-automation.yaml");
+    let text = std::fs::read_to_string(&automation).unwrap();
+    std::fs::write(
+        &automation,
+        text.replace(
+            "path: ./kubernetes/apps",
+            "path: ./kubernetes/infrastructure",
+        ),
+    )
+    .unwrap();
+    let verdict = |dir: &std::path::Path| {
+        let output = explain(dir, &[&format!("{SONARR}:24"), "--format", "json"]);
+        let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+        value["markers"][0]["automation"].clone()
+    };
+    let narrowed = verdict(dir.path());
+    assert_eq!(narrowed["applies"], false);
+    let reason = narrowed["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("updates only `kubernetes/infrastructure` (spec.update.path)"),
+        "{reason}"
+    );
+    std::fs::remove_file(&automation).unwrap();
+    let none = verdict(dir.path());
+    assert_eq!(none["applies"], Value::Null);
+    assert!(
+        none["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("no ImageUpdateAutomation in the repository"),
+        "{none}"
+    );
+}
+
+/// A line without a marker, a file that does not exist and line 0 are usage errors (exit 2)
+/// naming what was given.
+#[test]
+fn a_line_without_a_marker_exits_2() {
+    let dir = example_copy();
+    for (target, says) in [
+        (
+            format!("{SONARR}:3"),
+            format!("no marker on line 3 of {SONARR}"),
+        ),
+        (
+            "nowhere.yaml:3".to_owned(),
+            "nowhere.yaml: no such file".to_owned(),
+        ),
+        (format!("{SONARR}:0"), "line numbers start at 1".to_owned()),
+    ] {
+        let output = explain(dir.path(), &[&target]);
+        assert_eq!(output.status.code(), Some(2), "{}", transcript(&output));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(&says), "{target}: {stderr}");
+    }
+}

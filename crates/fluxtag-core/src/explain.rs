@@ -14,8 +14,9 @@ use std::fmt;
 
 use fluxtag_policy::{Explanation, PolicyChoice, Rejection};
 
+use crate::diag::Diagnostic;
 use crate::index::{Index, PolicyId, RepositoryEntry};
-use crate::resolve::{PolicyReport, Report, TagLookup};
+use crate::resolve::{MarkerReport, PolicyReport, Report, TagLookup};
 use crate::validate::exclusion_list;
 
 /// One policy's evaluation, stage by stage.
@@ -40,6 +41,88 @@ pub struct ExcludedTag {
     pub tag: String,
     /// The pattern that removed it, as written.
     pub pattern: String,
+}
+
+/// What happens to one marker (`fluxtag explain FILE:LINE`): the verdict
+/// [`crate::resolve::resolve`] gave it, whether an automation applies it, and the findings on it.
+/// The policy's own stages are [`explain_policy`]'s, for [`MarkerReport::policy`].
+#[derive(Debug, Clone)]
+pub struct MarkerExplanation<'r> {
+    /// The marker's resolution (what Flux would write, the verdict).
+    pub report: &'r MarkerReport,
+    /// Whether an ImageUpdateAutomation of the repository applies it.
+    pub automation: Automation,
+    /// The findings on the marker (its comment or its value), in the report's order.
+    pub findings: Vec<&'r Diagnostic>,
+}
+
+/// Whether an ImageUpdateAutomation would apply a marker (flux-semantics §1.4: same namespace,
+/// `policySelector`, `update.path`, the same cluster).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Automation {
+    /// The marker names no policy of the repository, so no automation applies it.
+    NoPolicy,
+    /// The repository holds no ImageUpdateAutomation (it may live in another repository).
+    NoneInRepository,
+    /// An automation of the repository applies it.
+    Applies,
+    /// None does, and why.
+    DoesNotApply(String),
+}
+
+impl fmt::Display for Automation {
+    /// In words: `an ImageUpdateAutomation of the repository applies it`, or why none does.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Automation::NoPolicy => {
+                f.write_str("none applies it: the marker names no ImagePolicy of the repository")
+            }
+            Automation::NoneInRepository => f.write_str(
+                "no ImageUpdateAutomation in the repository (one in another repository may apply it)",
+            ),
+            Automation::Applies => {
+                f.write_str("an ImageUpdateAutomation of the repository applies it")
+            }
+            Automation::DoesNotApply(why) => write!(f, "none applies it: {why}"),
+        }
+    }
+}
+
+/// Explains `marker`, a marker of `report` (a resolution of `index`).
+pub fn explain_marker<'r>(
+    index: &Index,
+    report: &'r Report,
+    marker: &'r MarkerReport,
+) -> MarkerExplanation<'r> {
+    let automation = match marker.policy.and_then(|id| index.policy(id)) {
+        None => Automation::NoPolicy,
+        Some(_) if index.automations().is_empty() => Automation::NoneInRepository,
+        Some(policy) => match index.automation_verdict(policy, &marker.path) {
+            Ok(()) => Automation::Applies,
+            Err(why) => Automation::DoesNotApply(why),
+        },
+    };
+    let spans = [
+        &marker.marker.comment,
+        &marker.marker.scalar,
+        &marker.marker.reference_range,
+    ];
+    let findings = report
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            d.path == marker.path
+                && spans.iter().any(|span| {
+                    d.range.start < span.end.max(span.start + 1)
+                        && span.start < d.range.end.max(d.range.start + 1)
+                })
+        })
+        .collect();
+    MarkerExplanation {
+        report: marker,
+        automation,
+        findings,
+    }
 }
 
 /// The ImagePolicies of `index` that `namespace`/`name` names: the one policy in that namespace
