@@ -31,7 +31,8 @@ enum Command {
     /// List every ImagePolicy with the tag it selects (`flux get images policy`, no cluster).
     Policies(PoliciesArgs),
     /// Why an ImagePolicy selects the tag it selects (each stage of its evaluation, in Flux's
-    /// order), or what Flux would write into a marker and why.
+    /// order), what Flux would write into a marker and why, or what a rule would select from an
+    /// image's tags.
     Explain(ExplainArgs),
     /// Tags of the repository's images: `--export FILE` writes a snapshot for `--tags-from`.
     Tags(TagsArgs),
@@ -115,13 +116,54 @@ pub struct PoliciesArgs {
 
 /// Arguments of `fluxtag explain`.
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("rule").args(["semver", "numerical", "alphabetical"])))]
 pub struct ExplainArgs {
     /// What to explain: an ImagePolicy as a marker names it (`NAMESPACE:NAME`, or `NAME` for
-    /// every policy of that name), or a marker (`FILE:LINE`, the file relative to the current
+    /// every policy of that name); a marker (`FILE:LINE`, the file relative to the current
     /// directory or the root): what Flux would write into it, whether an automation applies it,
-    /// and its policy's evaluation.
-    #[arg(value_name = "POLICY|FILE:LINE")]
+    /// and its policy's evaluation; or, with a rule (--semver, --numerical, --alphabetical), an
+    /// image (`ghcr.io/org/app`) whose real tags the rule is tried on, no manifest needed.
+    #[arg(value_name = "POLICY|FILE:LINE|IMAGE")]
     pub target: String,
+    /// Try a semver rule on IMAGE's tags: a range as `spec.policy.semver.range` takes it.
+    #[arg(long, value_name = "RANGE", help_heading = "Trying a rule on an image")]
+    pub semver: Option<String>,
+    /// Try a numerical rule on IMAGE's tags: `asc` or `desc`, as `spec.policy.numerical.order`.
+    #[arg(long, value_name = "ORDER", help_heading = "Trying a rule on an image")]
+    pub numerical: Option<String>,
+    /// Try an alphabetical rule on IMAGE's tags: `asc` or `desc`, as
+    /// `spec.policy.alphabetical.order`.
+    #[arg(long, value_name = "ORDER", help_heading = "Trying a rule on an image")]
+    pub alphabetical: Option<String>,
+    /// The rule's `spec.filterTags.pattern` (a Go regular expression).
+    #[arg(
+        long,
+        value_name = "REGEX",
+        requires = "rule",
+        help_heading = "Trying a rule on an image"
+    )]
+    pub filter_pattern: Option<String>,
+    /// The rule's `spec.filterTags.extract` (`$name` of a group of the pattern).
+    #[arg(
+        long,
+        value_name = "TEMPLATE",
+        requires = "filter_pattern",
+        help_heading = "Trying a rule on an image"
+    )]
+    pub filter_extract: Option<String>,
+    /// A pattern of the ImageRepository's `spec.exclusionList` (repeatable; none: Flux's default
+    /// `^.*\.sig$`).
+    #[arg(
+        long,
+        value_name = "REGEX",
+        requires = "rule",
+        help_heading = "Trying a rule on an image"
+    )]
+    pub exclude: Vec<String>,
+    /// Print the ImageRepository and ImagePolicy the rule is (the objects evaluated), instead
+    /// of the explanation: the start of a new policy.
+    #[arg(long, requires = "rule", help_heading = "Trying a rule on an image")]
+    pub objects: bool,
     /// The repository root (default: the git top level of the current directory).
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,

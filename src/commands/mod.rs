@@ -131,13 +131,26 @@ pub fn load_workspace(
 /// a terminal.
 pub fn load(root: &Path, settings: &TagSettings, cache: &CacheArgs) -> Result<Loaded, String> {
     let env: Arc<dyn Environment> = Arc::new(SystemEnvironment);
+    // The tag source is checked before the walk: a bad `--tags-from` fails at once.
     let source = TagSource::new(settings, Arc::clone(&env)).map_err(|e| e.to_string())?;
-    let runtime = runtime()?;
     let workspace = load_workspace(root, cache, settings, env.as_ref())?;
+    let tags = fetch_tags(&workspace, settings, &source, env.as_ref())?;
+    Ok(Loaded { workspace, tags })
+}
+
+/// The tags of every image `workspace` names, from `source` (`settings` tell whether registries
+/// are read, which shows a progress indication on a terminal).
+pub fn fetch_tags(
+    workspace: &Workspace,
+    settings: &TagSettings,
+    source: &TagSource,
+    env: &dyn Environment,
+) -> Result<TagTable, String> {
+    let runtime = runtime()?;
     let images = fluxtag_core::resolve::images_to_fetch(&workspace.index).len();
     let progress =
         (is_online(settings) && images > 0).then(|| Progress::start(&reading_tags(images)));
-    let tags = runtime.block_on(TagTable::fetch(&workspace.index, &source, env.as_ref()));
+    let tags = runtime.block_on(TagTable::fetch(&workspace.index, source, env));
     drop(progress);
-    Ok(Loaded { workspace, tags })
+    Ok(tags)
 }

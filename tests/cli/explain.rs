@@ -316,3 +316,182 @@ fn a_line_without_a_marker_exits_2() {
         assert!(stderr.contains(&says), "{target}: {stderr}");
     }
 }
+
+/// `explain IMAGE --semver …` on the example's snapshot: the rule is written as the objects a
+/// repository would hold and evaluated by the same code, so trying the example's own sonarr
+/// rule on the command line explains exactly what `explain flux-system:sonarr` does.
+#[test]
+fn a_rule_on_the_command_line_is_evaluated_as_a_policy() {
+    let dir = example_copy();
+    let json = |args: &[&str]| -> Value {
+        let output = fluxtag(
+            dir.path(),
+            &[
+                &["explain", "--tags-from", "tags.json", "--format", "json"][..],
+                args,
+            ]
+            .concat(),
+        );
+        serde_json::from_slice(&output.stdout).unwrap()
+    };
+    let tried = json(&["ghcr.io/onedr0p/sonarr", "--semver", "^4.0.0"]);
+    let written = json(&["flux-system:sonarr", "--root", "."]);
+    let (tried, written) = (&tried["explanations"][0], &written["explanations"][0]);
+    for field in ["evaluation", "excluded", "tags", "rule", "image", "latest"] {
+        assert_eq!(tried[field], written[field], "{field}");
+    }
+    assert_eq!(tried["file"], "command-line.yaml");
+    // A rule that admits prereleases selects one: the explanation says why.
+    let output = fluxtag(
+        dir.path(),
+        &[
+            "explain",
+            "ghcr.io/onedr0p/sonarr",
+            "--semver",
+            ">=4.0.0-0",
+            "--tags-from",
+            "tags.json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
+    insta::assert_snapshot!("explain_rule_prerelease_human", transcript(&output));
+}
+
+/// `--objects` prints the ImageRepository and ImagePolicy the rule is (filterTags, exclusion
+/// list and all), and what they select on standard error; written into a repository they are
+/// explained as they were tried.
+#[test]
+fn the_objects_of_a_rule_are_a_policy_to_write() {
+    let dir = example_copy();
+    let args = [
+        "explain",
+        "ghcr.io/onedr0p/prowlarr-develop",
+        "--numerical",
+        "asc",
+        "--filter-pattern",
+        r"^1\.\d+\.\d+\.(?P<build>\d+)$",
+        "--filter-extract",
+        "$build",
+        "--exclude",
+        "^1\\.26\\.",
+        "--tags-from",
+        "tags.json",
+    ];
+    let output = fluxtag(dir.path(), &[&args[..], &["--objects"]].concat());
+    assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
+    insta::assert_snapshot!("explain_rule_objects", transcript(&output));
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::write(repo.path().join("objects.yaml"), &output.stdout).unwrap();
+    std::fs::copy(dir.path().join("tags.json"), repo.path().join("tags.json")).unwrap();
+    let selected = |output: std::process::Output| -> Value {
+        let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+        value["explanations"][0]["evaluation"]["selected"].clone()
+    };
+    let written = selected(explain(
+        repo.path(),
+        &["flux-system:prowlarr-develop", "--format", "json"],
+    ));
+    let tried = selected(fluxtag(
+        dir.path(),
+        &[&args[..], &["--format", "json"]].concat(),
+    ));
+    assert_eq!(written, "1.25.0.4759");
+    assert_eq!(tried, written);
+}
+
+/// What Flux would refuse is a usage error naming Flux's reason (exit 2), before any registry
+/// is asked; the rule's options need a rule.
+#[test]
+fn an_invalid_rule_exits_2_with_flux_reason() {
+    let dir = example_copy();
+    for (args, says) in [
+        (
+            &["ghcr.io/onedr0p/sonarr", "--semver", "x>"][..],
+            "the rule cannot be evaluated: improper constraint: \"x>\"",
+        ),
+        (
+            &["ghcr.io/onedr0p/sonarr", "--numerical", "up"][..],
+            "invalid order argument provided: 'UP', must be one of: ASC, DESC",
+        ),
+        (
+            &["ghcr.io/onedr0p/sonarr:4.0.9", "--semver", "^4"][..],
+            "should not include a tag",
+        ),
+        (
+            &["ghcr.io/onedr0p/sonarr", "--semver", "^4", "--exclude", "("][..],
+            "(",
+        ),
+        (
+            &["ghcr.io/onedr0p/sonarr", "--filter-pattern", "x"][..],
+            "--semver",
+        ),
+    ] {
+        let output = fluxtag(dir.path(), &[&["explain", "--offline"][..], args].concat());
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            transcript(&output)
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+}
+
+/// Trying a rule reads the image's real tags from a real registry (CNCF distribution on
+/// loopback), through the tag cache: a second run `--offline` explains the same.
+#[test]
+fn a_rule_is_tried_on_a_real_registrys_tags() {
+    use crate::real_registry::{Pusher, RealRegistry, RegistryAuth};
+    let Some(registry) = RealRegistry::start(RegistryAuth::None) else {
+        return;
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(Pusher::new(&registry.base(), None).push_image(
+        "org/app",
+        &["1.0.0", "1.1.0", "1.2.0-rc.1", "2.0.0", "latest"],
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let image = format!("{}/org/app", registry.host());
+    let run = |extra: &[&str]| {
+        let output = fluxtag(
+            dir.path(),
+            &[
+                &[
+                    "explain",
+                    image.as_str(),
+                    "--semver",
+                    "^1.0.0",
+                    "--format",
+                    "json",
+                ][..],
+                &["--cache-dir", "cache"][..],
+                extra,
+            ]
+            .concat(),
+        );
+        assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
+        let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+        value["explanations"][0].clone()
+    };
+    let online = run(&[]);
+    assert_eq!(online["evaluation"]["selected"], "1.1.0");
+    assert_eq!(online["tags"], 5);
+    let rejected: Vec<&str> = online["evaluation"]["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(rejected, ["not-a-version", "out-of-range", "prerelease"]);
+    assert!(
+        online["tag_source"].as_str().unwrap().contains("registry"),
+        "{online}"
+    );
+    drop(registry);
+    let offline = run(&["--offline"]);
+    assert_eq!(offline["evaluation"], online["evaluation"]);
+}

@@ -17,6 +17,10 @@ mod human;
 mod paths;
 mod policies;
 mod pre_commit;
+// The registry crate's real-registry harness; these tests use part of it (no authentication).
+#[allow(dead_code)]
+#[path = "../../crates/fluxtag-registry/tests/registry/support/registry.rs"]
+mod real_registry;
 mod support;
 mod tags;
 

@@ -162,6 +162,24 @@ impl Workspace {
         })
     }
 
+    /// A workspace of the files `texts` (relative path → bytes) and nothing else: no file is
+    /// read from disk, whatever a kustomization names (`fluxtag explain IMAGE --semver …`
+    /// evaluates objects written on the command line this way).
+    pub fn from_texts(root: &Path, texts: BTreeMap<String, Vec<u8>>) -> Workspace {
+        let mut parser = Parser::new();
+        let analyses: Vec<FileAnalysis> = texts
+            .iter()
+            .map(|(path, text)| analyze_file(&mut parser, path, text))
+            .collect();
+        let index = Index::build(analyses, &|relative| texts.get(relative).cloned());
+        Workspace {
+            root: root.to_path_buf(),
+            texts,
+            index,
+            cache_stats: CacheStats::default(),
+        }
+    }
+
     /// Replaces the contents of some files (edited in an editor, or rewritten by a fix) and
     /// rebuilds the index. `None` removes a file.
     pub fn update(&mut self, changes: Vec<(String, Option<Vec<u8>>)>) {
