@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 
 use fluxtag_core::diag::{Applicability, Code, Diagnostic, Severity};
-use fluxtag_core::resolve::{MarkerStatus, PolicyReport};
+use fluxtag_core::resolve::PolicyReport;
 
 use super::{Checked, Explained, Listed};
 
@@ -39,11 +39,7 @@ struct Style {
 
 impl Style {
     fn paint(&self, code: &str, text: &str) -> String {
-        if self.color {
-            format!("\u{1b}[{code}m{text}\u{1b}[0m")
-        } else {
-            text.to_string()
-        }
+        fluxtag_workspace::explain_text::paint(self.color, code, text)
     }
 }
 
@@ -266,11 +262,7 @@ pub fn check(checked: &Checked, options: Options) -> String {
 
 /// The label and colour of a severity.
 fn label(severity: Severity) -> (&'static str, &'static str) {
-    match severity {
-        Severity::Error => ("error", "1;31"),
-        Severity::Warning => ("warning", "1;33"),
-        Severity::Info => ("info", "1;36"),
-    }
+    fluxtag_workspace::explain_text::severity_label(severity)
 }
 
 /// A group of findings of one root cause: the lead's message, place with its source line,
@@ -467,258 +459,9 @@ fn row(policy: &PolicyReport) -> [String; 6] {
     ]
 }
 
-/// How many entries a stage's list shows without `--all`.
-const SHOWN: usize = 5;
-
-/// `fluxtag explain`: one block per policy, a line per stage in Flux's order, each stage's
-/// tags indented under it (the first [`SHOWN`] and a count of the rest, unless `all`).
+/// `fluxtag explain`: [`fluxtag_workspace::explain_text::render`].
 pub fn explain(explained: &Explained, all: bool, color: bool) -> String {
-    let style = Style { color };
-    let shown = if all { usize::MAX } else { SHOWN };
-    let mut out = String::new();
-    for m in &explained.markers {
-        explain_marker(&mut out, explained, m, &style);
-    }
-    for (n, e) in explained.explanations.iter().enumerate() {
-        if n > 0 || !explained.markers.is_empty() {
-            out.push('\n');
-        }
-        let p = e.report;
-        let at = super::position(explained.workspace, &p.path, p.range.start);
-        let name = match &p.namespace {
-            Some(namespace) => format!("{namespace}:{}", p.name),
-            None => p.name.clone(),
-        };
-        let _ = writeln!(out, "{}  {}:{}", style.paint("1", &name), p.path, at.line);
-        let field = |out: &mut String, label: &str, text: &str| {
-            let _ = writeln!(out, "  {label:<11} {text}");
-        };
-        field(&mut out, "image", p.image.as_deref().unwrap_or("-"));
-        field(&mut out, "rule", p.rule.as_deref().unwrap_or("-"));
-        if let Some(listed) = e.listed {
-            let source = p.tag_source.as_deref().unwrap_or("unknown source");
-            field(
-                &mut out,
-                "tags",
-                &format!("{} from {source}", plural(listed, "tag")),
-            );
-            let excluded = if e.excluded.is_empty() {
-                "none by the exclusion list".to_owned()
-            } else {
-                format!("{} by the exclusion list", e.excluded.len())
-            };
-            field(&mut out, "excluded", &excluded);
-            let rows: Vec<[String; 2]> = e
-                .excluded
-                .iter()
-                .map(|x| [x.tag.clone(), format!("by `{}`", x.pattern)])
-                .collect();
-            list(&mut out, &rows, shown);
-        }
-        if let Some(v) = &e.evaluation {
-            if let Some(f) = &v.filter {
-                let extract = if f.extract.is_empty() {
-                    String::new()
-                } else {
-                    format!(" extract `{}`", f.extract)
-                };
-                field(
-                    &mut out,
-                    "filterTags",
-                    &format!(
-                        "`{}`{extract}: {} kept, {} did not match, {} replaced by a tag with the same key",
-                        f.pattern,
-                        f.kept,
-                        f.unmatched.len(),
-                        f.replaced.len()
-                    ),
-                );
-                let mut rows: Vec<[String; 2]> = f
-                    .unmatched
-                    .iter()
-                    .map(|t| [t.clone(), "did not match".to_owned()])
-                    .collect();
-                rows.extend(
-                    f.replaced
-                        .iter()
-                        .map(|r| [r.tag.clone(), format!("key {} also from {}", r.key, r.by)]),
-                );
-                list(&mut out, &rows, shown);
-            }
-            let rejected = if v.rejected.is_empty() {
-                format!("all {} candidates usable", v.candidates)
-            } else {
-                format!(
-                    "{} of {} candidates not usable",
-                    v.rejected.len(),
-                    v.candidates
-                )
-            };
-            field(&mut out, "policy", &rejected);
-            let rows: Vec<[String; 2]> = v
-                .rejected
-                .iter()
-                .map(|r| {
-                    let (_, detail) = super::json::rejection_reason(&r.why);
-                    [r.candidate.tag.clone(), detail]
-                })
-                .collect();
-            list(&mut out, &rows, shown);
-            if v.ranked > 0 {
-                let ties = match v.tie_break {
-                    fluxtag_policy::TieBreak::FirstInScanOrder => {
-                        "; of equal versions the first in descending byte order wins"
-                    }
-                    fluxtag_policy::TieBreak::LastInScanOrder => {
-                        "; of equal numbers the last in descending byte order wins"
-                    }
-                    fluxtag_policy::TieBreak::NoTies => "",
-                };
-                field(
-                    &mut out,
-                    "ranking",
-                    &format!("{} ranked, best first{ties}", v.ranked),
-                );
-                let rows: Vec<[String; 2]> = v
-                    .ranking
-                    .iter()
-                    .enumerate()
-                    .map(|(i, r)| {
-                        let tie = if r.tied_with_previous { "  (tie)" } else { "" };
-                        [format!("{}. {}", i + 1, r.tag), format!("{}{tie}", r.value)]
-                    })
-                    .collect();
-                list(&mut out, &rows, shown);
-            }
-            let decided = v.decided_by().as_str();
-            match (&v.selected(), &v.no_tag) {
-                (Some(tag), _) => field(
-                    &mut out,
-                    "selected",
-                    &format!("{}  (decided by: {decided})", style.paint("32", tag)),
-                ),
-                (None, Some(why)) => field(
-                    &mut out,
-                    "selected",
-                    &format!(
-                        "{}: {why}  (decided by: {decided})",
-                        style.paint("33", "none")
-                    ),
-                ),
-                (None, None) => field(
-                    &mut out,
-                    "selected",
-                    &format!("{}  (decided by: {decided})", style.paint("33", "none")),
-                ),
-            }
-        }
-        if let Some((code, message)) = &p.error
-            && e.evaluation.as_ref().is_none_or(|v| v.selected().is_some())
-        {
-            field(
-                &mut out,
-                "error",
-                &format!("{}: {message}", style.paint("33", code.as_str())),
-            );
-        }
-    }
-    out
-}
-
-/// `fluxtag explain FILE:LINE`: the marker's block (what it holds, what Flux would write, the
-/// verdict, the automation, the findings on it), before its policy's.
-fn explain_marker(
-    out: &mut String,
-    explained: &Explained,
-    m: &fluxtag_core::explain::MarkerExplanation,
-    style: &Style,
-) {
-    let r = m.report;
-    let at = super::position(explained.workspace, &r.path, r.marker.scalar.start);
-    let kind = r
-        .target
-        .as_ref()
-        .map(|t| t.kind.as_str())
-        .or_else(|| r.marker.target.as_ref().ok().map(|t| t.kind.as_str()));
-    let kind = kind.map(|k| format!(" ({k})")).unwrap_or_default();
-    let _ = writeln!(
-        out,
-        "{}  {}:{}:{}",
-        style.paint("1", &format!("marker {}{kind}", r.marker.reference)),
-        r.path,
-        at.line,
-        at.column
-    );
-    let field = |out: &mut String, label: &str, text: &str| {
-        let _ = writeln!(out, "  {label:<11} {text}");
-    };
-    let shown = |value: &str| {
-        if value.is_empty() {
-            "\"\"".to_owned()
-        } else {
-            value.trim_end_matches('\n').to_owned()
-        }
-    };
-    field(out, "current", &shown(&r.marker.value));
-    field(
-        out,
-        "Flux writes",
-        &r.expected
-            .as_deref()
-            .map_or_else(|| "unknown".to_owned(), shown),
-    );
-    let verdict = match r.status {
-        MarkerStatus::Current => style.paint("32", "current"),
-        MarkerStatus::Stale(direction) => {
-            style.paint("31", &format!("stale ({})", direction.as_str()))
-        }
-        MarkerStatus::Invalid => style.paint("31", "invalid: Flux never applies this marker"),
-        MarkerStatus::Unresolved => {
-            style.paint("33", "unresolved: what Flux would write is unknown")
-        }
-    };
-    field(out, "verdict", &verdict);
-    field(out, "automation", &m.automation.to_string());
-    for (n, d) in m.findings.iter().enumerate() {
-        let (label, color) = label(d.severity);
-        field(
-            out,
-            if n == 0 { "findings" } else { "" },
-            &format!(
-                "{}: {}",
-                style.paint(color, &format!("{label}[{}]", d.code)),
-                d.message
-            ),
-        );
-    }
-}
-
-/// A stage's tags, two aligned columns indented under the stage, at most `shown` rows and a
-/// count of the rest.
-fn list(out: &mut String, rows: &[[String; 2]], shown: usize) {
-    let width = rows
-        .iter()
-        .take(shown)
-        .map(|r| r[0].chars().count())
-        .max()
-        .unwrap_or(0);
-    for row in rows.iter().take(shown) {
-        let pad = width - row[0].chars().count();
-        let _ = writeln!(
-            out,
-            "              {}{}  {}",
-            row[0],
-            " ".repeat(pad),
-            row[1]
-        );
-    }
-    if rows.len() > shown {
-        let _ = writeln!(
-            out,
-            "              … and {} more (--all lists them)",
-            rows.len() - shown
-        );
-    }
+    fluxtag_workspace::explain_text::render(explained, all, color)
 }
 
 #[cfg(test)]

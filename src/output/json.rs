@@ -274,25 +274,6 @@ struct Ranked<'a> {
     tied: bool,
 }
 
-/// The JSON name of a rejection reason, and its detail in words.
-pub(super) fn rejection_reason(why: &Rejection) -> (&'static str, String) {
-    match why {
-        Rejection::NotAVersion(why) => ("not-a-version", format!("not a version: {why}")),
-        Rejection::OutOfRange { comparators, .. } => (
-            "out-of-range",
-            format!("does not satisfy {}", comparators.join(", nor ")),
-        ),
-        Rejection::Prerelease { .. } => (
-            "prerelease",
-            "a prerelease: no comparator of the range has one, so it allows none".to_owned(),
-        ),
-        Rejection::NotANumber => (
-            "not-a-number",
-            "not a number: the numerical policy fails on it".to_owned(),
-        ),
-    }
-}
-
 /// The JSON name of a tie break.
 pub(super) fn tie_break_name(tie_break: TieBreak) -> &'static str {
     match tie_break {
@@ -350,7 +331,8 @@ pub fn explain(explained: &Explained) -> String {
                         .rejected
                         .iter()
                         .map(|r| {
-                            let (reason, detail) = rejection_reason(&r.why);
+                            let (reason, detail) =
+                                fluxtag_workspace::explain_text::rejection_reason(&r.why);
                             let (version, comparators): (Option<&str>, &[String]) = match &r.why {
                                 Rejection::OutOfRange {
                                     version,

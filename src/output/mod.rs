@@ -21,7 +21,6 @@ use std::io::Write as _;
 
 use fluxtag_core::diag::{Applicability, Diagnostic, Fix};
 use fluxtag_core::resolve::{MarkerReport, PolicyReport, Report};
-use fluxtag_core::text::ColumnUnit;
 use fluxtag_workspace::Workspace;
 
 /// What a `check` run has to show: the repository as read, its resolution and the files whose
@@ -46,25 +45,8 @@ pub struct Listed {
     pub policies: Vec<PolicyReport>,
 }
 
-/// What `fluxtag explain` has to show: the markers on the line named (none for a policy
-/// target), and the explanation of each policy named (a marker's policy).
-pub struct Explained<'w> {
-    /// The repository as read (for positions).
-    pub workspace: &'w Workspace,
-    /// One per marker on the line named, in source order.
-    pub markers: Vec<fluxtag_core::explain::MarkerExplanation<'w>>,
-    /// One per policy the name matched, in policy order.
-    pub explanations: Vec<fluxtag_core::explain::PolicyExplanation<'w>>,
-}
-
-/// A 1-based line and column (columns count characters).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Position {
-    /// 1-based line.
-    pub line: u32,
-    /// 1-based column, in characters.
-    pub column: u32,
-}
+pub use fluxtag_workspace::Position;
+pub use fluxtag_workspace::explain_text::Explained;
 
 /// A span as lines and columns: `end` is the position just after the last character.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,15 +101,7 @@ impl Checked {
 
 /// The position of byte `offset` of `path` in `workspace` (1:1 for a file not parsed).
 pub fn position(workspace: &Workspace, path: &str, offset: usize) -> Position {
-    let (Some(text), Some(analysis)) = (workspace.texts.get(path), workspace.index.file(path))
-    else {
-        return Position { line: 1, column: 1 };
-    };
-    let lc = analysis.lines.line_col(text, offset, ColumnUnit::Chars);
-    Position {
-        line: lc.line + 1,
-        column: lc.col + 1,
-    }
+    workspace.position(path, offset)
 }
 
 /// Serialises `value` as pretty JSON ending in a newline. Serialising the output structs cannot

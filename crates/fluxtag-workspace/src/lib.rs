@@ -9,6 +9,7 @@
 //! front ends do that with what it returns. Policy decisions stay in `fluxtag-core`.
 
 pub mod cache;
+pub mod explain_text;
 pub mod scope;
 pub mod tags;
 pub mod walk;
@@ -162,6 +163,21 @@ impl Workspace {
         })
     }
 
+    /// The 1-based line and column (columns count characters) of byte `offset` of `path`; 1:1
+    /// for a file the core did not parse.
+    pub fn position(&self, path: &str, offset: usize) -> Position {
+        let (Some(text), Some(analysis)) = (self.texts.get(path), self.index.file(path)) else {
+            return Position { line: 1, column: 1 };
+        };
+        let at = analysis
+            .lines
+            .line_col(text, offset, fluxtag_core::text::ColumnUnit::Chars);
+        Position {
+            line: at.line + 1,
+            column: at.col + 1,
+        }
+    }
+
     /// A workspace of the files `texts` (relative path → bytes) and nothing else: no file is
     /// read from disk, whatever a kustomization names (`fluxtag explain IMAGE --semver …`
     /// evaluates objects written on the command line this way).
@@ -285,6 +301,15 @@ impl Workspace {
     pub fn resolve(&self, tags: &TagTable) -> Report {
         resolve(&self.index, &|canonical, _| tags.lookup(canonical))
     }
+}
+
+/// A 1-based line and column (columns count characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column, in characters.
+    pub column: u32,
 }
 
 /// How far [`Workspace::update_report`] had to go.
