@@ -14,6 +14,7 @@ const ws = config.workspace;
 const HELMRELEASE = "kubernetes/apps/media/sonarr/app/helmrelease.yaml";
 const CRONJOB = "kubernetes/apps/default/backup/app/cronjob.yaml";
 const PROWLARR = "kubernetes/apps/media/prowlarr/app/deployment.yaml";
+const POLICIES = "kubernetes/apps/flux-system/image-automation/app/image-policies.yaml";
 const timeout = config.timeoutMs || 30000;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -241,6 +242,19 @@ async function main() {
       });
       await page.keyboard.press("Escape");
       return text.split("\n").slice(0, 4).join(" | ");
+    },
+    // Issue 13: the "Explain" lens on an ImagePolicy opens the explanation beside the editor.
+    async explainLens() {
+      await open(POLICIES);
+      const lens = page.locator(`${activeEditor} .codelens-decoration a`, { hasText: "Explain flux-system/sonarr" }).first();
+      await lens.waitFor({ timeout });
+      await lens.click();
+      const text = await until("an explanation document with the ranking", async () => {
+        const texts = await page.evaluate(() =>
+          [...document.querySelectorAll(".part.editor .monaco-editor .view-lines")].map((e) => e.innerText.replace(/\u00a0/g, " ")));
+        return texts.find((t) => t.includes("flux-system:sonarr") && t.includes("selected    4.0.11  (decided by: ranking)"));
+      });
+      return text.split("\n").filter((l) => l.includes("selected") || l.includes("rule")).join(" | ");
     },
     // The quick fix, saved: the file differs from before in exactly the value.
     async quickFix() {

@@ -291,8 +291,9 @@ fn setup() -> Option<(PathBuf, PathBuf)> {
 }
 
 /// Issue 16: diagnostics (squiggle and Problems), hovers (with a `(?P<date>…)` rule intact),
-/// go to definition, completion, inlay hints, the quick fix, fix-all on save and a changed
-/// `fluxtag.tagsFrom`, all in the real workbench with the bundled server.
+/// go to definition, completion, inlay hints, the "Explain" lens (issue 13), the quick fix,
+/// fix-all on save and a changed `fluxtag.tagsFrom`, all in the real workbench with the
+/// bundled server.
 #[test]
 fn the_vsix_works_in_a_real_vscode() {
     let Some((tools, vsix)) = setup() else {
@@ -306,6 +307,7 @@ fn the_vsix_works_in_a_real_vscode() {
         "hoverPattern",
         "definition",
         "completion",
+        "explainLens",
         "quickFix",
         "fixAllOnSave",
         "tagsFromChange",

@@ -70,6 +70,7 @@ fn initialize_negotiates_the_encoding_and_indexes_with_progress() {
             "referencesProvider",
             "codeActionProvider",
             "inlayHintProvider",
+            "codeLensProvider",
         ] {
             assert!(capabilities.get(provider).is_some(), "{provider} missing");
         }
@@ -771,5 +772,73 @@ fn hover_markdown_keeps_user_text_intact() {
         !outside.replace("\\<", "").contains('<'),
         "an unescaped < outside code spans:\n{text}"
     );
+    server.stop();
+}
+
+/// Issue 13 "In the editor": an "Explain" lens on each ImagePolicy, whose argument the
+/// `fluxtag/explain` request takes; the text is `fluxtag explain --all`'s, byte for byte, for a
+/// policy and for a marker; elsewhere the request answers null.
+#[test]
+fn explain_lens_and_request_give_the_command_lines_text() {
+    let repo = Repo::homelab();
+    let mut server = Server::start(&repo, false);
+    let helmrelease = server.open(&repo, HELMRELEASE);
+    // Stale diagnostics: the tags have arrived.
+    server.rpc.diagnostics(&helmrelease, |d| has(d, "stale"));
+    let policies = server.open(&repo, POLICIES);
+    let lenses = server.rpc.request(
+        "textDocument/codeLens",
+        json!({"textDocument": {"uri": policies}}),
+    );
+    let lenses = lenses.as_array().cloned().unwrap_or_default();
+    let names = repo.read(POLICIES).matches("kind: ImagePolicy").count();
+    assert_eq!(lenses.len(), names, "{lenses:#?}");
+    let sonarr = lenses
+        .iter()
+        .find(|l| l["command"]["title"] == json!("Explain flux-system/sonarr"))
+        .unwrap_or_else(|| panic!("no lens for sonarr: {lenses:#?}"));
+    assert_eq!(sonarr["command"]["command"], json!("fluxtag.explain"));
+    let cli = |target: &str| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_fluxtag"))
+            .args([
+                "explain",
+                target,
+                "--all",
+                "--root",
+                ".",
+                "--tags-from",
+                "tags.json",
+            ])
+            .current_dir(&repo.root)
+            .env_remove("FLUXTAG_TAGS_FROM")
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run fluxtag explain");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let explained = server
+        .rpc
+        .request("fluxtag/explain", sonarr["command"]["arguments"][0].clone());
+    assert_eq!(
+        explained["title"],
+        json!("fluxtag explain flux-system:sonarr")
+    );
+    assert_eq!(
+        explained["text"].as_str().unwrap_or_default(),
+        cli("flux-system:sonarr")
+    );
+    // On a marker: the marker's block, then its policy's.
+    let (line, column) = locate(&repo.read(HELMRELEASE), "4.0.9");
+    let marker = server
+        .rpc
+        .request("fluxtag/explain", at(&helmrelease, line, column as u32));
+    let text = marker["text"].as_str().unwrap_or_default();
+    assert!(text.contains("  Flux writes 4.0.11\n"), "{text}");
+    assert_eq!(text, cli(&format!("{HELMRELEASE}:{}", line + 1)));
+    // Nothing to explain at the top of a file.
+    let nothing = server
+        .rpc
+        .request("fluxtag/explain", at(&helmrelease, 0, 0));
+    assert!(nothing.is_null(), "{nothing}");
     server.stop();
 }

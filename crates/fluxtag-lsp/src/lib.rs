@@ -30,15 +30,15 @@ use fluxtag_registry::{Environment, SystemEnvironment};
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::{
     CodeActionKind, CodeActionOptions, CodeActionParams, CodeActionProviderCapability,
-    CodeActionResponse, CompletionOptions, CompletionParams, CompletionResponse,
-    DidChangeConfigurationParams, DidChangeTextDocumentParams, DidChangeWatchedFilesParams,
-    DidChangeWorkspaceFoldersParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
-    DidSaveTextDocumentParams, GotoDefinitionParams, GotoDefinitionResponse, Hover, HoverParams,
-    HoverProviderCapability, InitializeParams, InitializeResult, InitializedParams, InlayHint,
-    InlayHintParams, Location, OneOf, ReferenceParams, ServerCapabilities,
-    TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
-    TextDocumentSyncSaveOptions, WorkDoneProgressOptions, WorkspaceFoldersServerCapabilities,
-    WorkspaceServerCapabilities,
+    CodeActionResponse, CodeLens, CodeLensOptions, CodeLensParams, CompletionOptions,
+    CompletionParams, CompletionResponse, DidChangeConfigurationParams,
+    DidChangeTextDocumentParams, DidChangeWatchedFilesParams, DidChangeWorkspaceFoldersParams,
+    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams,
+    GotoDefinitionParams, GotoDefinitionResponse, Hover, HoverParams, HoverProviderCapability,
+    InitializeParams, InitializeResult, InitializedParams, InlayHint, InlayHintParams, Location,
+    OneOf, ReferenceParams, ServerCapabilities, TextDocumentSyncCapability, TextDocumentSyncKind,
+    TextDocumentSyncOptions, TextDocumentSyncSaveOptions, WorkDoneProgressOptions,
+    WorkspaceFoldersServerCapabilities, WorkspaceServerCapabilities,
 };
 use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 
@@ -81,6 +81,10 @@ pub fn capabilities(encoding: Encoding) -> ServerCapabilities {
             resolve_provider: Some(false),
         })),
         inlay_hint_provider: Some(OneOf::Left(true)),
+        // "Explain" on each ImagePolicy; its command is the client's (see handlers::explain).
+        code_lens_provider: Some(CodeLensOptions {
+            resolve_provider: Some(false),
+        }),
         workspace: Some(WorkspaceServerCapabilities {
             workspace_folders: Some(WorkspaceFoldersServerCapabilities {
                 supported: Some(true),
@@ -111,6 +115,18 @@ impl Backend {
             inner: Arc::new(Inner::new(client, state, env)),
             warnings: std::sync::Mutex::new(Vec::new()),
         }
+    }
+}
+
+impl Backend {
+    /// `fluxtag/explain`: the explanation of the marker or ImagePolicy at a position.
+    async fn explain(
+        &self,
+        params: handlers::explain::ExplainParams,
+    ) -> Result<Option<handlers::explain::Explanation>> {
+        self.inner.read(handlers::explain::EXPLAIN_REQUEST, |s| {
+            handlers::explain::explain(s, &params)
+        })
     }
 }
 
@@ -213,6 +229,12 @@ impl LanguageServer for Backend {
         })
     }
 
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        self.inner.read("textDocument/codeLens", |s| {
+            handlers::explain::code_lens(s, &params)
+        })
+    }
+
     async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
         self.inner.read("textDocument/inlayHint", |s| {
             handlers::inlay_hint::inlay_hints(s, &params)
@@ -223,7 +245,9 @@ impl LanguageServer for Backend {
 /// Builds the service for a connection.
 pub fn service(settings: Settings) -> (LspService<Backend>, tower_lsp_server::ClientSocket) {
     let env: Arc<dyn Environment> = Arc::new(SystemEnvironment);
-    LspService::new(move |client| Backend::new(client, settings, env))
+    LspService::build(move |client| Backend::new(client, settings, env))
+        .custom_method(handlers::explain::EXPLAIN_REQUEST, Backend::explain)
+        .finish()
 }
 
 /// Serves one client over a pair of streams until it exits.

@@ -1,5 +1,7 @@
 // The fluxtag VS Code extension: starts `fluxtag lsp` for YAML files and passes the
-// `fluxtag.*` settings as initialization options (and again on every change).
+// `fluxtag.*` settings as initialization options (and again on every change). The command
+// `fluxtag.explain` (the server's "Explain" code lens, or the command palette at the cursor)
+// asks the server for `fluxtag/explain` and shows the text in a read-only document beside.
 //
 // The binary comes from the `fluxtag.server.path` setting, else the copy bundled at
 // `server/fluxtag[.exe]`, else `fluxtag` on PATH. A binary that cannot be found, or a server
@@ -141,7 +143,55 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
   }
 }
 
+/** Where `fluxtag/explain` is asked: a document and a position (LSP types). */
+interface ExplainParams {
+  textDocument: { uri: string };
+  position: { line: number; character: number };
+}
+
+/** The URI scheme of the read-only explanation documents. */
+const EXPLAIN_SCHEME = "fluxtag-explain";
+
+/** The texts of the explanation documents, by URI. */
+const explanations = new Map<string, string>();
+const explanationChanged = new vscode.EventEmitter<vscode.Uri>();
+
+/** `fluxtag.explain`: the explanation at `params` (the lens's argument) or at the cursor. */
+async function explain(params?: ExplainParams): Promise<void> {
+  if (!client) {
+    void vscode.window.showErrorMessage("fluxtag: the language server is not running.");
+    return;
+  }
+  let at = params;
+  if (!at) {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) {
+      void vscode.window.showInformationMessage("fluxtag: open a YAML file and put the cursor on a marker or an ImagePolicy.");
+      return;
+    }
+    at = client.code2ProtocolConverter.asTextDocumentPositionParams(editor.document, editor.selection.active);
+  }
+  const result = await client.sendRequest<{ title: string; text: string } | null>("fluxtag/explain", at);
+  if (!result) {
+    void vscode.window.showInformationMessage("fluxtag: no marker or ImagePolicy here to explain.");
+    return;
+  }
+  // Slashes would make path segments of the title; the tab shows the last one.
+  const uri = vscode.Uri.from({ scheme: EXPLAIN_SCHEME, path: "/" + result.title.replace(/\//g, "\u2215") });
+  explanations.set(uri.toString(), result.text);
+  explanationChanged.fire(uri);
+  const document = await vscode.workspace.openTextDocument(uri);
+  await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+}
+
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  context.subscriptions.push(
+    vscode.workspace.registerTextDocumentContentProvider(EXPLAIN_SCHEME, {
+      onDidChange: explanationChanged.event,
+      provideTextDocumentContent: (uri) => explanations.get(uri.toString()) ?? "",
+    }),
+    vscode.commands.registerCommand("fluxtag.explain", explain),
+  );
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration(async (event) => {
       if (event.affectsConfiguration("fluxtag.server.path")) {

@@ -12,6 +12,7 @@ pub mod diagnostics;
 pub mod did_change;
 pub mod did_change_configuration;
 pub mod did_change_watched_files;
+pub mod explain;
 pub mod hover;
 pub mod initialize;
 pub mod inlay_hint;
