@@ -495,3 +495,20 @@ fn a_rule_is_tried_on_a_real_registrys_tags() {
     let offline = run(&["--offline"]);
     assert_eq!(offline["evaluation"], online["evaluation"]);
 }
+
+/// README "`fluxtag explain`" shows real JSON: its example is this command's output, byte for
+/// byte, so the documented contract cannot drift from the renderer.
+#[test]
+fn the_readme_json_example_is_real_output() {
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    let example = readme
+        .split("`fluxtag explain flux-system:prowlarr --root examples/homelab --tags-from\nexamples/homelab/tags.json --format json`):\n\n```json\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```\n").next())
+        .expect("the JSON example in README \"fluxtag explain\"");
+    let dir = example_copy();
+    let output = explain(dir.path(), &["flux-system:prowlarr", "--format", "json"]);
+    assert_eq!(String::from_utf8_lossy(&output.stdout), example);
+}
