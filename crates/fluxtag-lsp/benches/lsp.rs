@@ -5,6 +5,12 @@
 //!
 //! Run with `cargo bench -p fluxtag-lsp --bench lsp` (prints a table; see BENCHMARKS.md);
 //! `FLUXTAG_BENCH_WARM=1` first writes an analysis cache, so that indexing reads it.
+//!
+//! `FLUXTAG_BENCH_TREE=DIR` measures an existing tree instead (issue 12: `bench/generate-tree.py
+//! overlays DIR`, or a checkout with a `tags.json`), cold (no analysis cache): the time from
+//! `initialized` to the first diagnostics of an open marked file (`FLUXTAG_BENCH_OPEN`, a path
+//! relative to DIR), and the diagnostics after edits of an ImagePolicy's file
+//! (`FLUXTAG_BENCH_EDIT`), p50 and p99. Edits are sent as `didChange`, never written.
 
 #![allow(
     clippy::expect_used,
@@ -56,6 +62,11 @@ const SMOKE: Size = Size {
 };
 
 fn main() {
+    // `FLUXTAG_BENCH_TREE=DIR`: issue 12's rows on a tree of a real repository's shape instead.
+    if let Some(tree) = std::env::var_os("FLUXTAG_BENCH_TREE") {
+        tree_mode(Path::new(&tree));
+        return;
+    }
     // `cargo bench` passes `--bench`; `cargo test` runs this binary without it.
     let size = if std::env::args().any(|a| a == "--bench") {
         FULL
@@ -373,4 +384,78 @@ fn generate(root: &Path, size: Size) -> (&'static str, String) {
     assert_eq!(big.lines().count(), big_file_lines);
     write("big/images.yaml", &big);
     ("big/images.yaml", big)
+}
+
+/// Issue 12's language-server rows on the tree at `root` (see the crate doc).
+fn tree_mode(root: &Path) {
+    let root = root.canonicalize().expect("the tree exists");
+    let env = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set"));
+    let (opened, edited) = (env("FLUXTAG_BENCH_OPEN"), env("FLUXTAG_BENCH_EDIT"));
+    let (client_side, server_side) = UnixStream::pair().expect("socket pair");
+    let settings = fluxtag_lsp::Settings::new(TagSettings {
+        tags_from: Some(root.join("tags.json")),
+        ..TagSettings::default()
+    });
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async move {
+            server_side.set_nonblocking(true).expect("nonblocking");
+            let stream = tokio::net::UnixStream::from_std(server_side).expect("tokio stream");
+            let (read, write) = stream.into_split();
+            fluxtag_lsp::serve(read, write, settings).await;
+        });
+    });
+    let mut rpc = rpc::Connection::new(client_side.try_clone().expect("clone socket"), client_side);
+    let uri = |path: &str| format!("file://{}", root.join(path).display());
+    rpc.request(
+        "initialize",
+        json!({
+            "processId": null,
+            "workspaceFolders": [{"uri": uri(""), "name": "bench"}],
+            "capabilities": {"general": {"positionEncodings": ["utf-16"]}, "window": {"workDoneProgress": true}}
+        }),
+    );
+    let start = Instant::now();
+    rpc.notify("initialized", json!({}));
+    let opened_text = std::fs::read_to_string(root.join(&opened)).expect("read the opened file");
+    open(&mut rpc, &uri(&opened), &opened_text);
+    rpc.diagnostics(&uri(&opened), |_| true);
+    let first = start.elapsed();
+    rpc.seen.clear();
+    let edited_uri = uri(&edited);
+    let edited_text = std::fs::read_to_string(root.join(&edited)).expect("read the edited file");
+    open(&mut rpc, &edited_uri, &edited_text);
+    rpc.diagnostics(&edited_uri, |_| true);
+    let mut version = 1;
+    let edit = measure(20, || {
+        version += 1;
+        rpc.notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": {"uri": edited_uri, "version": version},
+                "contentChanges": [{"text": format!("{edited_text}# bench edit {version}\n")}]
+            }),
+        );
+        rpc.wait_for("textDocument/publishDiagnostics", |p| {
+            p["uri"] == json!(edited_uri) && p["version"] == json!(version)
+        });
+        rpc.seen.clear();
+    });
+    println!("tree: {}", root.display());
+    println!("| measure | result |");
+    println!("|---|---|");
+    println!(
+        "| first diagnostics of {opened}, cold (initialized → publishDiagnostics) | {} |",
+        ms(first)
+    );
+    println!(
+        "| diagnostics after an edit of {edited} (index rebuilt, folder resolved; 20 edits) | p50 {} / p99 {} |",
+        ms(edit.0),
+        ms(edit.1)
+    );
+    println!("| resident memory (VmRSS) | {} MiB |", rss_kib() / 1024);
 }

@@ -2,7 +2,7 @@
 //! image-reflector-controller does (spec §3–§5), and the digests the selected tags need.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use fluxtag_policy::exclusion::sort_tags_descending;
 use fluxtag_policy::image_ref::parse_reference;
@@ -92,7 +92,7 @@ enum RepositoryTags {
     BadExclusion(String),
     /// The tags the source gave, what is left after the exclusion list (sorted descending) and
     /// how many each pattern removed.
-    Listed(TagSet, Vec<String>, Vec<ExclusionCount>),
+    Listed(TagSet, Arc<[String]>, Vec<ExclusionCount>),
 }
 
 /// What a rule selects from a repository's tags.
@@ -136,7 +136,7 @@ fn repository_tags(
             }
             excluded.retain(|c| c.count > 0);
             sort_tags_descending(&mut list);
-            RepositoryTags::Listed(set, list, excluded)
+            RepositoryTags::Listed(set, list.into(), excluded)
         }
         Err(error) => RepositoryTags::BadExclusion(error.to_string()),
     }
@@ -324,7 +324,7 @@ fn evaluate_policy(
         Some(RepositoryTags::Listed(set, list, excluded)) => {
             report.listed = Some(set.tags.len());
             report.excluded = excluded.clone();
-            (set, list.clone())
+            (set, Arc::clone(list))
         }
         Some(RepositoryTags::Failed(message)) => {
             return PolicyReport {

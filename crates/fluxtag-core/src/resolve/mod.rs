@@ -16,7 +16,7 @@ mod marker;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use fluxtag_policy::policy::Policy;
 
@@ -172,8 +172,9 @@ pub struct PolicyReport {
     pub tag_source: Option<String>,
     /// The compiled policy, when it compiled (markers compare tags in its order).
     pub(crate) engine: Option<Policy>,
-    /// The repository's tags after exclusion, sorted as the controller sorts them, when known.
-    pub(crate) tags: Option<Vec<String>>,
+    /// The repository's tags after exclusion, sorted as the controller sorts them, when known
+    /// (one list per repository, shared by its policies).
+    pub(crate) tags: Option<Arc<[String]>>,
     /// [`PolicyReport::summary`], computed on first use (many markers share one policy).
     pub(crate) summary: OnceLock<Option<StageSummary>>,
 }
