@@ -109,30 +109,8 @@ fn main() {
         settings.analysis_cache = Some(cache);
         println!("indexing reads a warm analysis cache");
     }
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        runtime.block_on(async move {
-            server_side.set_nonblocking(true).expect("nonblocking");
-            let stream = tokio::net::UnixStream::from_std(server_side).expect("tokio stream");
-            let (read, write) = stream.into_split();
-            fluxtag_lsp::serve(read, write, settings).await;
-        });
-    });
-    let mut rpc = rpc::Connection::new(client_side.try_clone().expect("clone socket"), client_side);
     let uri = |path: &str| format!("file://{}", root.join(path).display());
-
-    rpc.request(
-        "initialize",
-        json!({
-            "processId": null,
-            "workspaceFolders": [{"uri": uri(""), "name": "bench"}],
-            "capabilities": {"general": {"positionEncodings": ["utf-16"]}, "window": {"workDoneProgress": true}}
-        }),
-    );
+    let mut rpc = start_server(server_side, client_side, settings, &uri(""));
     let start = Instant::now();
     rpc.notify("initialized", json!({}));
     let marked = "apps/app0/deployment.yaml";
@@ -396,29 +374,8 @@ fn tree_mode(root: &Path) {
         tags_from: Some(root.join("tags.json")),
         ..TagSettings::default()
     });
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        runtime.block_on(async move {
-            server_side.set_nonblocking(true).expect("nonblocking");
-            let stream = tokio::net::UnixStream::from_std(server_side).expect("tokio stream");
-            let (read, write) = stream.into_split();
-            fluxtag_lsp::serve(read, write, settings).await;
-        });
-    });
-    let mut rpc = rpc::Connection::new(client_side.try_clone().expect("clone socket"), client_side);
     let uri = |path: &str| format!("file://{}", root.join(path).display());
-    rpc.request(
-        "initialize",
-        json!({
-            "processId": null,
-            "workspaceFolders": [{"uri": uri(""), "name": "bench"}],
-            "capabilities": {"general": {"positionEncodings": ["utf-16"]}, "window": {"workDoneProgress": true}}
-        }),
-    );
+    let mut rpc = start_server(server_side, client_side, settings, &uri(""));
     let start = Instant::now();
     rpc.notify("initialized", json!({}));
     let opened_text = std::fs::read_to_string(root.join(&opened)).expect("read the opened file");
@@ -458,4 +415,37 @@ fn tree_mode(root: &Path) {
         ms(edit.1)
     );
     println!("| resident memory (VmRSS) | {} MiB |", rss_kib() / 1024);
+}
+
+/// Serves `settings` on `server_side` (a runtime of two workers on its own thread) and
+/// initializes it from `client_side` with the workspace folder `folder` (a `file://` URI).
+fn start_server(
+    server_side: UnixStream,
+    client_side: UnixStream,
+    settings: fluxtag_lsp::Settings,
+    folder: &str,
+) -> rpc::Connection {
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async move {
+            server_side.set_nonblocking(true).expect("nonblocking");
+            let stream = tokio::net::UnixStream::from_std(server_side).expect("tokio stream");
+            let (read, write) = stream.into_split();
+            fluxtag_lsp::serve(read, write, settings).await;
+        });
+    });
+    let mut rpc = rpc::Connection::new(client_side.try_clone().expect("clone socket"), client_side);
+    rpc.request(
+        "initialize",
+        json!({
+            "processId": null,
+            "workspaceFolders": [{"uri": folder, "name": "bench"}],
+            "capabilities": {"general": {"positionEncodings": ["utf-16"]}, "window": {"workDoneProgress": true}}
+        }),
+    );
+    rpc
 }
