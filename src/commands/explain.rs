@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use fluxtag_core::diag::Code;
 use fluxtag_core::explain::{explain_marker, explain_policy, find_policies};
-use fluxtag_core::resolve::MarkerStatus;
+use fluxtag_core::resolve::{MarkerStatus, TagLookup, evaluate_policies};
 use fluxtag_registry::{Environment, SystemEnvironment};
 use fluxtag_workspace::tags::TagSource;
 use fluxtag_workspace::{Workspace, walk};
@@ -223,12 +223,15 @@ fn try_rule(args: &ExplainArgs, rule: &Rule) -> Result<ExitStatus, String> {
     let env: Arc<dyn Environment> = Arc::new(SystemEnvironment);
     let source = TagSource::new(&settings, Arc::clone(&env)).map_err(|e| e.to_string())?;
     let ids = find_policies(&workspace.index, Some(RULE_NAMESPACE), &name);
-    let report_without_tags = workspace.resolve(&fluxtag_workspace::TagTable::default());
-    // What Flux would refuse is the command line's mistake (exit 2), before any registry.
+    // What Flux would refuse is the command line's mistake (exit 2), before any registry: the
+    // policies evaluated without tags stop at the first step the controller would refuse.
+    let without_tags = evaluate_policies(&workspace.index, &|_, _| {
+        TagLookup::Failed("no tags read yet".to_owned())
+    });
     for id in &ids {
         if let Some((Code::PolicyInvalid | Code::RepositoryInvalid | Code::Templated, message)) =
-            report_without_tags
-                .policy(*id)
+            without_tags
+                .get(id.position())
                 .and_then(|p| p.error.as_ref())
         {
             return Err(format!("the rule cannot be evaluated: {message}"));

@@ -7,6 +7,7 @@
 
 use fluxtag_core::diag::Applicability;
 use fluxtag_core::explain::Automation;
+use fluxtag_core::marker::MarkerKind;
 use fluxtag_core::resolve::{MarkerReport, MarkerStatus};
 use serde::Serialize;
 
@@ -62,11 +63,7 @@ fn marker<'a>(workspace: &fluxtag_workspace::Workspace, m: &'a MarkerReport) -> 
         line: at.line,
         column: at.column,
         policy: &m.marker.reference,
-        kind: m
-            .target
-            .as_ref()
-            .map(|t| t.kind.as_str())
-            .or_else(|| m.marker.target.as_ref().ok().map(|t| t.kind.as_str())),
+        kind: m.kind().map(MarkerKind::as_str),
         current: &m.marker.value,
         expected: m.expected.as_deref(),
         status: m.status.as_str(),

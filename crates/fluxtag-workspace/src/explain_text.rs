@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 
 use fluxtag_core::diag::Severity;
 use fluxtag_core::explain::{MarkerExplanation, PolicyExplanation};
+use fluxtag_core::index::reference_name;
 use fluxtag_core::resolve::MarkerStatus;
 use fluxtag_policy::{Rejection, TieBreak};
 
@@ -97,10 +98,7 @@ pub fn render(explained: &Explained, all: bool, color: bool) -> String {
         }
         let p = e.report;
         let at = explained.workspace.position(&p.path, p.range.start);
-        let name = match &p.namespace {
-            Some(namespace) => format!("{namespace}:{}", p.name),
-            None => p.name.clone(),
-        };
+        let name = reference_name(p.namespace.as_deref(), &p.name);
         let _ = writeln!(out, "{}  {}:{}", style.paint("1", &name), p.path, at.line);
         let field = |out: &mut String, label: &str, text: &str| {
             let _ = writeln!(out, "  {label:<11} {text}");
@@ -247,11 +245,7 @@ fn explain_marker(
 ) {
     let r = m.report;
     let at = explained.workspace.position(&r.path, r.marker.scalar.start);
-    let kind = r
-        .target
-        .as_ref()
-        .map(|t| t.kind.as_str())
-        .or_else(|| r.marker.target.as_ref().ok().map(|t| t.kind.as_str()));
+    let kind = r.kind().map(|k| k.as_str());
     let kind = kind.map(|k| format!(" ({k})")).unwrap_or_default();
     let _ = writeln!(
         out,

@@ -534,10 +534,7 @@ impl Index {
         let mut seen = std::collections::HashSet::new();
         self.policies
             .iter()
-            .map(|p| match &p.namespace {
-                Some(ns) => format!("{ns}:{}", p.name),
-                None => p.name.clone(),
-            })
+            .map(|p| reference_name(p.namespace.as_deref(), &p.name))
             .filter(|key| seen.insert(key.clone()))
             .collect()
     }
@@ -789,6 +786,15 @@ fn words_of(set: &BTreeSet<String>) -> String {
 pub fn display_name(namespace: Option<&str>, name: &str) -> String {
     match namespace {
         Some(ns) => format!("{ns}/{name}"),
+        None => name.to_string(),
+    }
+}
+
+/// `namespace:name` as a marker (and `fluxtag explain`) names a policy, or the name alone when
+/// the namespace is unknown.
+pub fn reference_name(namespace: Option<&str>, name: &str) -> String {
+    match namespace {
+        Some(ns) => format!("{ns}:{name}"),
         None => name.to_string(),
     }
 }

@@ -11,7 +11,7 @@ use fluxtag_policy::policy::PolicySpec;
 use super::{LatestRef, PolicyReport, TagLookup, TagSet};
 use crate::diag::{Code, Diagnostic};
 use crate::explain::ExclusionCount;
-use crate::index::{Index, PolicyEntry, RepositoryEntry, display_name};
+use crate::index::{Index, PolicyEntry, RepositoryEntry, display_name, reference_name};
 use crate::marker::MarkerKind;
 use crate::validate::{
     CompiledPolicy, compile_policies, digest_reflection_problem, exclusion_list, policy_spec,
@@ -184,7 +184,7 @@ pub(super) fn no_matching_tag_diagnostics(
             let help = if *code == Code::NoMatchingTag {
                 format!(
                     "`fluxtag explain {}` shows each stage with its tags; check the range, filterTags and the exclusion list",
-                    explain_target(entry)
+                    reference_name(entry.namespace.as_deref(), &entry.name)
                 )
             } else {
                 "Flux accepts a digest only as `sha256:` and 64 lowercase hex digits: correct the tags snapshot, or while the registry returns it set the policy's digestReflectionPolicy to Never or exclude the tag".to_owned()
@@ -204,15 +204,6 @@ pub(super) fn no_matching_tag_diagnostics(
             Some(d)
         })
         .collect()
-}
-
-/// What `fluxtag explain` takes to explain `entry`: `namespace:name`, or the name alone when
-/// the policy has no namespace.
-pub(super) fn explain_target(entry: &PolicyEntry) -> String {
-    match &entry.namespace {
-        Some(namespace) => format!("{namespace}:{}", entry.name),
-        None => entry.name.clone(),
-    }
 }
 
 /// A digest a policy needs: the policy reflects digests (spec §2.1) and selected `tag` from the

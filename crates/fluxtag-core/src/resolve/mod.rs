@@ -131,6 +131,17 @@ pub struct MarkerReport {
     pub policy: Option<PolicyId>,
 }
 
+impl MarkerReport {
+    /// What the marker writes (image, tag, name or digest): from the policy it resolved to, else
+    /// from its reference as written; `None` when the reference is invalid.
+    pub fn kind(&self) -> Option<MarkerKind> {
+        self.target
+            .as_ref()
+            .or(self.marker.target.as_ref().ok())
+            .map(|t| t.kind)
+    }
+}
+
 /// The latest reference of a policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LatestRef {

@@ -6,7 +6,7 @@
 //! tags: the command line's explanation, word for word. Nothing is computed here.
 
 use fluxtag_core::explain::{explain_marker, explain_policy};
-use fluxtag_core::index::display_name;
+use fluxtag_core::index::{display_name, reference_name};
 use fluxtag_workspace::explain_text::{Explained, render};
 use serde::{Deserialize, Serialize};
 use tower_lsp_server::ls_types::{
@@ -62,10 +62,7 @@ pub fn explain(state: &State, params: &ExplainParams) -> Option<Explanation> {
         } else {
             let id = super::policy_at(folder, &document.path, offset)?;
             let policy = index.policy(id)?;
-            let name = match &policy.namespace {
-                Some(namespace) => format!("{namespace}:{}", policy.name),
-                None => policy.name.clone(),
-            };
+            let name = reference_name(policy.namespace.as_deref(), &policy.name);
             (Vec::new(), vec![id], format!("fluxtag explain {name}"))
         };
     let lookup = |canonical: &str, _: &_| folder.tags.lookup(canonical);
