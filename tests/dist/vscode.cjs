@@ -254,6 +254,12 @@ async function main() {
           [...document.querySelectorAll(".part.editor .monaco-editor .view-lines")].map((e) => e.innerText.replace(/\u00a0/g, " ")));
         return texts.find((t) => t.includes("flux-system:sonarr") && t.includes("selected    4.0.11  (decided by: ranking)"));
       });
+      // Close it, so the checks after this one see the single editor group they expect.
+      const tab = page.locator(".part.editor .tab", { hasText: "fluxtag explain flux-system:sonarr" }).first();
+      await tab.hover();
+      await tab.locator(".tab-actions .action-label").first().click();
+      await until("the explanation's tab closes", async () =>
+        !(await page.locator(".part.editor .tab", { hasText: "fluxtag explain" }).count()), 10000);
       return text.split("\n").filter((l) => l.includes("selected") || l.includes("rule")).join(" | ");
     },
     // The quick fix, saved: the file differs from before in exactly the value.
